@@ -29,6 +29,18 @@ class DbtResult:
     target_dir: Path
 
 
+def _die_with_parent() -> None:
+    """In the dbt child: get SIGKILL when the frieval process dies, so a killed run leaves no
+    orphan writing into its abandoned folder (Linux prctl; a no-op elsewhere)."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def dbt_env(db_path: Path) -> dict[str, str]:
     env = dict(os.environ)
     env["FRIEVAL_DB"] = str(Path(db_path).resolve())
@@ -68,6 +80,7 @@ def run_dbt(
     proc = subprocess.Popen(
         cmd, cwd=work_dir, env=dbt_env(db_path), stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT, text=True, bufsize=1,
+        preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
     )
     lines: list[str] = []
     assert proc.stdout is not None
