@@ -1,0 +1,147 @@
+{#- Helpers for the registry staging models (models/staging/base_registry__*.sql).
+    The rules they encode are written up in docs/data-contract.md. -#}
+
+{#- Every contract column trimmed, '' -> NULL, kept as text under _t_<column>. -#}
+{% macro registry_texts(columns) -%}
+    {%- for c in columns %}
+        nullif(trim({{ c }}), '') as _t_{{ c }}{{ "," if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}
+
+{#- A date: ISO 8601 first, then the Danish day-first forms. Unparseable or impossible -> NULL. -#}
+{% macro registry_date(text) -%}
+    coalesce(
+        try_cast({{ text }} as date),
+        try_strptime({{ text }}, ['%d-%m-%Y', '%d.%m.%Y', '%d/%m/%Y', '%Y%m%d'])::date
+    )
+{%- endmacro %}
+
+{% macro registry_timestamp(text) -%}
+    coalesce(
+        try_cast({{ text }} as timestamp),
+        try_strptime({{ text }}, ['%Y-%m-%dT%H:%M', '%d-%m-%Y %H:%M:%S', '%d-%m-%Y %H:%M',
+                                  '%d.%m.%Y %H:%M:%S', '%d.%m.%Y %H:%M', '%d-%m-%Y', '%d.%m.%Y'])
+    )
+{%- endmacro %}
+
+{#- A number with a decimal point or a Danish decimal comma ("2,5"); with both marks present the
+    point is a Danish thousands separator ("1.234,50" -> 1234.5). Spaces are dropped. -#}
+{% macro registry_number(text) -%}
+    try_cast(
+        case
+            when {{ text }} like '%,%' and {{ text }} like '%.%'
+                then replace(replace(replace({{ text }}, ' ', ''), '.', ''), ',', '.')
+            else replace(replace({{ text }}, ' ', ''), ',', '.')
+        end as double)
+{%- endmacro %}
+
+{#- An integer written without decimals. -#}
+{% macro registry_integer(text) -%}
+    case when regexp_full_match({{ text }}, '[+-]?[0-9]{1,9}') then {{ text }}::integer end
+{%- endmacro %}
+
+{#- Municipality code: 1-3 digits, zero-padded to 3 ("57" -> "057"). Anything else -> NULL. -#}
+{% macro registry_municipality(text) -%}
+    case when regexp_full_match({{ text }}, '[0-9]{1,3}') then lpad({{ text }}, 3, '0') end
+{%- endmacro %}
+
+{#- Checks for a date column: [column, failing condition, reason], in order of precedence. -#}
+{% macro registry_date_checks(column, required=true, kind='date') -%}
+    {%- set checks = [] -%}
+    {%- if required -%}
+        {%- do checks.append([column, '_t_' ~ column ~ ' is null', 'missing_value']) -%}
+    {%- endif -%}
+    {%- do checks.append([column, '_t_' ~ column ~ ' is not null and ' ~ column ~ ' is null', 'unparseable_' ~ kind]) -%}
+    {%- do checks.append([column, column ~ " < date '1900-01-01' or " ~ column ~ " > date '2100-12-31'", 'implausible_date']) -%}
+    {{ return(checks) }}
+{%- endmacro %}
+
+{% macro registry_number_checks(column, low=none, high=none, required=true) -%}
+    {%- set checks = [] -%}
+    {%- if required -%}
+        {%- do checks.append([column, '_t_' ~ column ~ ' is null', 'missing_value']) -%}
+    {%- endif -%}
+    {%- do checks.append([column, '_t_' ~ column ~ ' is not null and ' ~ column ~ ' is null', 'unparseable_number']) -%}
+    {%- if low is not none -%}
+        {%- do checks.append([column, column ~ ' < ' ~ low, 'out_of_range']) -%}
+    {%- endif -%}
+    {%- if high is not none -%}
+        {%- do checks.append([column, column ~ ' > ' ~ high, 'out_of_range']) -%}
+    {%- endif -%}
+    {{ return(checks) }}
+{%- endmacro %}
+
+{#- A code column: required (unless told), and its typed value must be in `values`. -#}
+{% macro registry_code_checks(column, values, required=true) -%}
+    {%- set checks = [] -%}
+    {%- if required -%}
+        {%- do checks.append([column, '_t_' ~ column ~ ' is null', 'missing_value']) -%}
+    {%- endif -%}
+    {%- do checks.append([column, column ~ " not in ('" ~ values | join("', '") ~ "')", 'not_in_accepted_values']) -%}
+    {{ return(checks) }}
+{%- endmacro %}
+
+{#- The first failing check names the column and the reason; NULL/NULL when the row is valid. -#}
+{% macro registry_first_failure(checks) -%}
+    case
+        {%- for c in checks %}
+        when coalesce({{ c[1] }}, false) then '{{ c[0] }}'
+        {%- endfor %}
+    end as quarantine_column,
+    case
+        {%- for c in checks %}
+        when coalesce({{ c[1] }}, false) then '{{ c[2] }}'
+        {%- endfor %}
+    end as quarantine_reason
+{%- endmacro %}
+
+{#- Row status across rows: exact duplicates and conflicting keys within a wave, and wave
+    precedence (a baseline row whose natural key the follow-up wave re-delivers is superseded).
+    Only rows that passed their checks take part. `checked` is the CTE name with
+    quarantine_column/quarantine_reason; the macro renders the final select. -#}
+{% macro registry_row_status(checked, key_columns, value_columns, extra_columns=[]) -%}
+    {%- set key = key_columns | join(', ') -%}
+    {%- set valid = 'quarantine_reason is null' -%}
+, hashed as (
+    select *, hash({{ value_columns | join(', ') }}) as _row_hash
+    from {{ checked }}
+),
+windowed as (
+    select
+        *,
+        sum(case when {{ valid }} and wave = 'followup' then 1 else 0 end)
+            over (partition by {{ key }}) as _followup_rows_with_key,
+        sum(case when {{ valid }} and wave = 'followup' then 1 else 0 end)
+            over (partition by {{ key }}, _row_hash) as _followup_rows_identical,
+        min(case when {{ valid }} then _row_hash end) over (partition by wave, {{ key }}) as _min_hash_in_wave,
+        max(case when {{ valid }} then _row_hash end) over (partition by wave, {{ key }}) as _max_hash_in_wave,
+        row_number() over (
+            partition by ({{ valid }}), wave, {{ key }}, _row_hash order by source_file, source_row
+        ) as _copy_number
+    from hashed
+)
+select
+    {%- for c in value_columns %}
+    {{ c }},
+    {%- endfor %}
+    {%- for c in extra_columns %}
+    {{ c }},
+    {%- endfor %}
+    wave,
+    source_file,
+    source_row,
+    case
+        when not ({{ valid }}) then quarantine_column
+        when wave = 'baseline' and _followup_rows_with_key > 0 then '{{ key_columns | join("+") }}'
+        when _min_hash_in_wave <> _max_hash_in_wave then '{{ key_columns | join("+") }}'
+        when _copy_number > 1 then '*'
+    end as quarantine_column,
+    case
+        when not ({{ valid }}) then quarantine_reason
+        when wave = 'baseline' and _followup_rows_identical > 0 then 'superseded_by_followup'
+        when wave = 'baseline' and _followup_rows_with_key > 0 then 'conflict_superseded_by_followup'
+        when _min_hash_in_wave <> _max_hash_in_wave then 'conflicting_duplicate_in_wave'
+        when _copy_number > 1 then 'duplicate_row'
+    end as quarantine_reason
+from windowed
+{%- endmacro %}
