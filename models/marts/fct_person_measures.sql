@@ -1,0 +1,26 @@
+-- One row per experiment x person x period x measure_code x stratum: the union of the measure
+-- models, which all have exactly the columns below.
+{%- set measure_models = [
+    'int_admissions_measures',
+    'int_employment_measures',
+] %}
+{#- TODO(issue 3): add 'int_cases_measures', 'int_fit_measures', 'int_costs_measures',
+    'int_experience_measures' to the list above when those models land. -#}
+{%- for m in measure_models %}
+select
+    {{ run_stamp() }},
+    experiment_id,
+    person_id,
+    municipality_code,
+    arm,
+    period,
+    measure_code,
+    coalesce(stratum, '') as stratum,
+    cast(value as double) as value,
+    cast(numerator as double) as numerator,
+    cast(denominator as double) as denominator,
+    cast(person_years as double) as person_years,
+    cast(censored as boolean) as censored
+from {{ ref(m) }}
+{% if not loop.last %}union all{% endif %}
+{%- endfor %}
