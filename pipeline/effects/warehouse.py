@@ -1,0 +1,480 @@
+"""`run_effects`: every experiment × measure × stratum in marts.fct_person_measures → marts.fct_effects.
+
+Reads aggregates through DuckDB (never per-person Python loops) and applies the closed forms in
+suffstats.py; time-to-event measures are fitted with a Cox model on person-level arrays.
+See docs/effects.md for the choice of estimator per measure type and design.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from ..errors import FrievalError
+from .results import bh_adjust, finite
+from .suffstats import (Est, binary_cohort, binary_did, binary_paired, count_cohort, count_did, count_paired,
+                        ols_cells, paired_mean, ri_p_value, welch)
+
+MIN_N = 20            # persons per arm (or period) below which an estimate is flagged
+FEW_CLUSTERS = 10     # treated (or comparison) municipalities below which bootstrap / RI p-values are used
+N_BOOT = 1999         # wild cluster bootstrap replications in the warehouse step
+N_RI = 1999           # randomisation-inference re-assignments
+MIN_BOTH_PERIODS = 0.5  # share of persons seen in both periods needed for the paired (change-score) form
+
+PRIMARY_SCALE = {"continuous": "difference", "binary": "log_odds_ratio", "count": "log_rate_ratio",
+                 "time_to_event": "log_hazard_ratio"}
+NO_COUNTERFACTUAL = "before/after comparison without a comparison group: no counterfactual, not an effect estimate"
+
+COLUMNS = ["experiment_id", "measure_code", "stratum", "design", "method", "term", "is_primary", "estimate",
+           "std_error", "ci_low", "ci_high", "p_value", "p_value_adj", "ratio", "scale", "n_intervention",
+           "n_comparison", "n_clusters_intervention", "n_clusters_comparison", "warnings", "effect_per_1000_dkk",
+           "run_id", "run_started_at"]
+DDL = """create or replace table marts.fct_effects (
+  experiment_id varchar, measure_code varchar, stratum varchar, design varchar, method varchar, term varchar,
+  is_primary boolean, estimate double, std_error double, ci_low double, ci_high double, p_value double,
+  p_value_adj double, ratio double, scale varchar, n_intervention bigint, n_comparison bigint,
+  n_clusters_intervention bigint, n_clusters_comparison bigint, warnings varchar, effect_per_1000_dkk double,
+  run_id varchar, run_started_at timestamp)"""
+
+
+@dataclass
+class EffectsSummary:
+    n_effects: int = 0            # primary effect rows written
+    n_rows: int = 0               # all rows (terms) written
+    n_with_estimate: int = 0
+    n_warnings: int = 0
+    seconds: float = 0.0
+    by_design: dict = field(default_factory=dict)
+
+    def describe(self) -> str:
+        return (f"effects: {self.n_effects} experiment × measure × stratum estimates "
+                f"({self.n_with_estimate} with an estimate, {self.n_warnings} with warnings)")
+
+
+def _seed(seed: int, *key) -> int:
+    return (seed + zlib.crc32("|".join(map(str, key)).encode())) % (2 ** 31)
+
+
+KEY = ["experiment_id", "measure_code", "stratum"]
+
+BASE = """
+  select pm.experiment_id, pm.measure_code, coalesce(pm.stratum, '') as stratum, pm.person_id,
+         pm.municipality_code, case when pm.arm = 'comparison' then 0 else 1 end as treated,
+         case when pm.period = 'followup' then 1 else 0 end as post,
+         pm.value, pm.numerator, pm.denominator, pm.person_years, pm.censored, dm.measure_type
+  from marts.fct_person_measures pm join marts.dim_measures dm using (measure_code)
+"""
+
+
+def run_effects(db_path, seed: int = 20161201, progress=None) -> EffectsSummary:
+    import time
+
+    t_start = time.perf_counter()
+    db_path = Path(db_path)
+    if not db_path.exists():
+        raise FrievalError(f"{db_path}: warehouse not found")
+    con = duckdb.connect(str(db_path))
+    try:
+        for tbl in ("marts.fct_person_measures", "marts.dim_measures"):
+            try:
+                con.execute(f"select 1 from {tbl} limit 0")
+            except duckdb.CatalogException:
+                raise FrievalError(f"{db_path}: table {tbl} not found; build the measure marts first") from None
+        con.execute("create schema if not exists marts")
+        con.execute(f"create or replace temp view pm_base as {BASE}")
+        stamp = con.execute("select min(run_id), min(run_started_at) from marts.fct_person_measures").fetchone()
+        groups = _groups(con)
+        task = progress.task("effects", total=max(len(groups), 1)) if progress is not None else None
+        rows: list[dict] = []
+        for mtype, fn in (("continuous", _continuous), ("binary", _binary), ("count", _count),
+                          ("time_to_event", _time_to_event)):
+            g = groups[groups["measure_type"] == mtype]
+            if len(g):
+                rows += fn(con, g, seed, task)
+        unknown = groups[~groups["measure_type"].isin(PRIMARY_SCALE)]
+        for r in unknown.itertuples():
+            rows.append(_row(r, "did" if r.has_comparison else "paired", "none", "effect", None,
+                             [f"unknown measure_type {r.measure_type!r}: not estimated"], scale="difference"))
+            if task:
+                task.advance()
+        out = _finish(rows, stamp, con)
+        con.execute(DDL)
+        if len(out):
+            con.register("fct_effects_df", out)
+            con.execute(f"insert into marts.fct_effects select {', '.join(COLUMNS)} from fct_effects_df")
+            con.unregister("fct_effects_df")
+        if task:
+            task.done()
+    finally:
+        con.close()
+    prim = out[out["is_primary"]] if len(out) else out
+    return EffectsSummary(
+        n_effects=int(len(prim)), n_rows=int(len(out)),
+        n_with_estimate=int(prim["estimate"].notna().sum()) if len(out) else 0,
+        n_warnings=int((prim["warnings"].fillna("") != "").sum()) if len(out) else 0,
+        seconds=time.perf_counter() - t_start,
+        by_design=prim["design"].value_counts().to_dict() if len(out) else {})
+
+
+def _groups(con) -> pd.DataFrame:
+    """One row per experiment × measure × stratum: type, design facts, persons and clusters per arm."""
+    has_periods = True
+    try:
+        con.execute("select experiment_id, period_design from seeds.experiment_periods limit 0")
+    except duckdb.Error:
+        has_periods = False
+    periods = ("left join (select experiment_id, any_value(period_design) as period_design "
+               "from seeds.experiment_periods group by 1) ep using (experiment_id)") if has_periods else ""
+    pd_col = "ep.period_design" if has_periods else "null"
+    return con.execute(f"""
+      with g as (
+        select experiment_id, measure_code, stratum, any_value(measure_type) as measure_type,
+               count(distinct person_id) filter (where treated = 1) as n_int,
+               count(distinct person_id) filter (where treated = 0) as n_cmp,
+               count(distinct municipality_code) filter (where treated = 1) as g_int,
+               count(distinct municipality_code) filter (where treated = 0) as g_cmp,
+               bool_or(treated = 0) and bool_or(treated = 1) as has_comparison
+        from pm_base group by all),
+      bp as (
+        select experiment_id, measure_code, stratum, count(*) as n_persons,
+               count(*) filter (where np = 2) as n_both
+        from (select experiment_id, measure_code, stratum, person_id, count(distinct post) as np
+              from pm_base group by all) group by all)
+      select g.*, bp.n_persons, bp.n_both, {pd_col} as period_design
+      from g join bp using (experiment_id, measure_code, stratum) {periods}
+      order by experiment_id, measure_code, stratum
+    """).df()
+
+
+def _design(r) -> tuple[str, bool]:
+    """(design, use the paired/change-score form)."""
+    pdsg = r.period_design if isinstance(r.period_design, str) else None
+    both_ok = r.n_persons > 0 and r.n_both / r.n_persons >= MIN_BOTH_PERIODS
+    paired = (pdsg == "person" or pdsg is None) and both_ok
+    if r.has_comparison:
+        return "did", paired
+    return ("paired" if paired else "cohort_before_after"), paired
+
+
+def _row(r, design, method, term, est: Est | None, warnings, *, scale, primary=True, ratio=False,
+         counts=None) -> dict:
+    e = est or Est(None, None)
+    estimate = finite(e.estimate)
+    n_int, n_cmp, g_int, g_cmp = counts if counts else (r.n_int, r.n_cmp if r.has_comparison else None,
+                                                        r.g_int, r.g_cmp if r.has_comparison else None)
+    return dict(experiment_id=r.experiment_id, measure_code=r.measure_code, stratum=r.stratum, design=design,
+                method=method, term=term, is_primary=primary, estimate=estimate, std_error=finite(e.std_error),
+                ci_low=finite(e.ci_low), ci_high=finite(e.ci_high), p_value=finite(e.p_value),
+                ratio=finite(np.exp(estimate)) if ratio and estimate is not None else None, scale=scale,
+                n_intervention=n_int, n_comparison=n_cmp, n_clusters_intervention=g_int,
+                n_clusters_comparison=g_cmp, _warnings=list(dict.fromkeys(warnings + e.warnings)))
+
+
+def _common_warnings(r, design, paired) -> list[str]:
+    w = []
+    if design != "did":
+        w.append(NO_COUNTERFACTUAL)
+    if design == "did":
+        if r.n_int < MIN_N or r.n_cmp < MIN_N:
+            w.append(f"small n: {r.n_int} intervention / {r.n_cmp} comparison persons (minimum {MIN_N})")
+        if r.g_int < FEW_CLUSTERS or r.g_cmp < FEW_CLUSTERS:
+            w.append(f"few clusters: {r.g_int} intervention / {r.g_cmp} comparison municipalities")
+    elif r.n_int < MIN_N:
+        w.append(f"small n: {r.n_int} persons (minimum {MIN_N})")
+    if paired and r.n_both < r.n_persons:
+        w.append(f"{r.n_persons - r.n_both} persons not observed in both periods left out of the paired comparison")
+    if not paired and r.period_design == "person":
+        w.append(f"only {r.n_both} of {r.n_persons} persons observed in both periods: periods compared as cohorts")
+    return w
+
+
+def _few(r) -> bool:
+    return r.has_comparison and (r.g_int < FEW_CLUSTERS or r.g_cmp < FEW_CLUSTERS)
+
+
+def _split(df: pd.DataFrame):
+    return {k: sub for k, sub in df.groupby(KEY, sort=True)} if len(df) else {}
+
+
+def _reg(con, g: pd.DataFrame):
+    con.register("grp", g[KEY + ["measure_type"]].assign(paired=[_design(r)[1] for r in g.itertuples()]))
+
+
+# ---------------------------------------------------------------------------------- continuous
+def _continuous(con, g, seed, task) -> list[dict]:
+    _reg(con, g)
+    cells = _split(con.execute("""
+        select experiment_id, measure_code, stratum, municipality_code as cluster, treated, post,
+               count(*) as n, sum(value) as s1, sum(value * value) as s2
+        from pm_base join grp using (experiment_id, measure_code, stratum)
+        where value is not null group by all order by all""").df())
+    changes = _split(con.execute("""
+        with p as (
+          select experiment_id, measure_code, stratum, person_id, min(municipality_code) as cluster,
+                 max(treated) as treated,
+                 max(value) filter (where post = 1) - max(value) filter (where post = 0) as d
+          from pm_base join grp using (experiment_id, measure_code, stratum)
+          where grp.paired and value is not null group by all having count(distinct post) = 2)
+        select experiment_id, measure_code, stratum, cluster, treated, count(*) as n, sum(d) as s1, sum(d * d) as s2
+        from p group by all order by all""").df())
+    con.unregister("grp")
+    rows = []
+    for r in g.itertuples():
+        key = (r.experiment_id, r.measure_code, r.stratum)
+        design, paired = _design(r)
+        w = _common_warnings(r, design, paired)
+        few = _few(r)
+        if design == "did" and paired and key in changes:
+            c = changes[key]
+            X = np.column_stack([np.ones(len(c)), c["treated"].to_numpy(float)])
+            est = ols_cells(X, c["n"].to_numpy(float), c["s1"].to_numpy(float), c["cluster"].to_numpy(), 1,
+                            few_clusters=few, seed=_seed(seed, *key), B=N_BOOT)
+            method = "OLS DiD on person change scores (person fixed effects), CR1 cluster-robust SE by municipality"
+        elif design == "did" and key in cells:
+            c = cells[key]
+            t, p = c["treated"].to_numpy(float), c["post"].to_numpy(float)
+            X = np.column_stack([np.ones(len(c)), t, p, t * p])
+            est = ols_cells(X, c["n"].to_numpy(float), c["s1"].to_numpy(float), c["cluster"].to_numpy(), 3,
+                            few_clusters=few, seed=_seed(seed, *key), B=N_BOOT)
+            method = "OLS DiD (arm × period), CR1 cluster-robust SE by municipality"
+        elif design == "paired" and key in changes:
+            c = changes[key]
+            est = paired_mean(c["n"].sum(), c["s1"].sum(), c["s2"].sum())
+            method = "paired t: mean of follow-up − baseline, same persons"
+        elif key in cells:
+            c = cells[key].groupby("post")[["n", "s1", "s2"]].sum()
+            if len(c) == 2:
+                est = welch(*c.loc[0], *c.loc[1])
+            else:
+                est = Est(None, None, warnings=["only one period observed"])
+            method = "Welch t: follow-up cohort − baseline cohort"
+        else:
+            est, method = Est(None, None, warnings=["no non-missing values"]), "none"
+        if few and est.std_error and design == "did":
+            method += " + wild cluster restricted bootstrap"
+            w.append(f"few clusters: p-value and CI from the wild cluster restricted bootstrap "
+                     f"(Webb weights, B={N_BOOT}), not the cluster-robust t")
+        rows.append(_row(r, design, method, "treated:post" if design == "did" else "followup_minus_baseline",
+                         est, w, scale="difference"))
+        if task:
+            task.advance()
+    return rows
+
+
+# -------------------------------------------------------------------------------------- binary
+def _binary(con, g, seed, task) -> list[dict]:
+    _reg(con, g)
+    cells = _split(con.execute("""
+        select experiment_id, measure_code, stratum, municipality_code as cluster, treated, post,
+               count(*) as n, sum(case when value > 0 then 1 else 0 end) as s1
+        from pm_base join grp using (experiment_id, measure_code, stratum)
+        where value is not null group by all order by all""").df())
+    pairs = _split(con.execute("""
+        with p as (
+          select experiment_id, measure_code, stratum, person_id,
+                 max(case when value > 0 then 1 else 0 end) filter (where post = 0) as y0,
+                 max(case when value > 0 then 1 else 0 end) filter (where post = 1) as y1
+          from pm_base join grp using (experiment_id, measure_code, stratum)
+          where grp.paired and value is not null group by all having count(distinct post) = 2)
+        select experiment_id, measure_code, stratum, count(*) as n, sum(y0) as y0, sum(y1) as y1,
+               sum(y0 * y1) as yboth from p group by all order by all""").df())
+    con.unregister("grp")
+    rows = []
+    for r in g.itertuples():
+        key = (r.experiment_id, r.measure_code, r.stratum)
+        design, paired = _design(r)
+        w = _common_warnings(r, design, paired)
+        if design == "did" and key in cells:
+            c = cells[key]
+            lor, rd = binary_did(c)
+            method = "logistic DiD (arm × period, pooled), CR1 cluster-robust SE by municipality"
+            if _few(r) and lor.std_error:
+                p, used = ri_p_value(c, "logit", R=N_RI, seed=_seed(seed, *key))
+                if p is not None:
+                    lor.p_value = p
+                    method += " + randomisation inference"
+                    w.append(f"few clusters: p-value from randomisation inference over {used} re-assignments of "
+                             f"the treated municipalities; CI from the cluster-robust t(G−1) and may be too narrow")
+                else:
+                    w.append("few clusters: cluster-robust p-value and CI may be too small")
+        elif design == "paired" and key in pairs:
+            s = pairs[key].iloc[0]
+            lor, rd = binary_paired(s["n"], s["y0"], s["y1"], s["yboth"])
+            method = "marginal logistic before/after (same persons), person-level sandwich SE"
+        elif key in cells:
+            c = cells[key].groupby("post")[["n", "s1"]].sum()
+            if len(c) == 2:
+                lor, rd = binary_cohort(c.loc[0, "n"], c.loc[0, "s1"], c.loc[1, "n"], c.loc[1, "s1"])
+            else:
+                lor = rd = Est(None, None, warnings=["only one period observed"])
+            method = "logistic before/after of two cohorts (model SE)"
+        else:
+            lor = rd = Est(None, None, warnings=["no non-missing values"])
+            method = "none"
+        term = "treated:post" if design == "did" else "followup_vs_baseline"
+        rows.append(_row(r, design, method, term, lor, w, scale="log_odds_ratio", ratio=True))
+        rows.append(_row(r, design, method.replace("logistic", "linear probability", 1), term, rd, w,
+                         scale="risk_difference", primary=False))
+        if task:
+            task.advance()
+    return rows
+
+
+# --------------------------------------------------------------------------------------- count
+def _count(con, g, seed, task) -> list[dict]:
+    _reg(con, g)
+    base = """select experiment_id, measure_code, stratum, person_id, municipality_code, treated, post,
+                     coalesce(numerator, value) as y, person_years as e
+              from pm_base join grp using (experiment_id, measure_code, stratum)
+              where coalesce(numerator, value) is not null and person_years > 0"""
+    cells = _split(con.execute(f"""
+        select experiment_id, measure_code, stratum, municipality_code as cluster, treated, post, count(*) as n,
+               sum(y) as y, sum(e) as e, sum(y * y) as yy, sum(y * e) as ye, sum(e * e) as ee
+        from ({base}) group by all order by all""").df())
+    pairs = _split(con.execute(f"""
+        with p as (
+          select experiment_id, measure_code, stratum, person_id,
+                 max(y) filter (where post = 0) as y0, max(e) filter (where post = 0) as e0,
+                 max(y) filter (where post = 1) as y1, max(e) filter (where post = 1) as e1
+          from ({base}) b where (select paired from grp where grp.experiment_id = b.experiment_id
+                 and grp.measure_code = b.measure_code and grp.stratum = b.stratum)
+          group by all having count(distinct post) = 2)
+        select experiment_id, measure_code, stratum, count(*) as n,
+               sum(y0) as y0, sum(e0) as e0, sum(y1) as y1, sum(e1) as e1,
+               sum(y0*y0) as y0y0, sum(y0*e0) as y0e0, sum(e0*e0) as e0e0,
+               sum(y1*y1) as y1y1, sum(y1*e1) as y1e1, sum(e1*e1) as e1e1,
+               sum(y1*y0) as y1y0, sum(y1*e0) as y1e0, sum(e1*y0) as e1y0, sum(e1*e0) as e1e0
+        from p group by all order by all""").df())
+    con.unregister("grp")
+    rows = []
+    for r in g.itertuples():
+        key = (r.experiment_id, r.measure_code, r.stratum)
+        design, paired = _design(r)
+        w = _common_warnings(r, design, paired)
+        if design == "did" and key in cells:
+            c = cells[key]
+            est = count_did(c)
+            method = "Poisson DiD, log(person-years) offset, CR1 cluster-robust SE by municipality"
+            if _few(r) and est.std_error:
+                p, used = ri_p_value(c, "log_rate", R=N_RI, seed=_seed(seed, *key))
+                if p is not None:
+                    est.p_value = p
+                    method += " + randomisation inference"
+                    w.append(f"few clusters: p-value from randomisation inference over {used} re-assignments of "
+                             f"the treated municipalities; CI from the cluster-robust t(G−1) and may be too narrow")
+                else:
+                    w.append("few clusters: cluster-robust p-value and CI may be too small")
+        elif design == "paired" and key in pairs:
+            est = count_paired(pairs[key].iloc[0].to_dict())
+            method = "Poisson before/after (same persons), log(person-years) offset, person-level sandwich SE"
+        elif key in cells:
+            c = cells[key].groupby("post")[["y", "e", "yy", "ye", "ee"]].sum()
+            if len(c) == 2:
+                est = count_cohort(c.loc[0].to_dict(), c.loc[1].to_dict())
+            else:
+                est = Est(None, None, warnings=["only one period observed"])
+            method = "Poisson before/after of two cohorts, log(person-years) offset, robust SE"
+        else:
+            est, method = Est(None, None, warnings=["no counts with person-years"]), "none"
+        rows.append(_row(r, design, method, "treated:post" if design == "did" else "followup_vs_baseline", est, w,
+                         scale="log_rate_ratio", ratio=True))
+        if task:
+            task.advance()
+    return rows
+
+
+# ------------------------------------------------------------------------------- time to event
+def _time_to_event(con, g, seed, task) -> list[dict]:
+    from .coxgrouped import cox_grouped
+
+    _reg(con, g)
+    data = _split(con.execute("""
+        select experiment_id, measure_code, stratum, person_id, municipality_code as cluster, treated, post,
+               value as t, case when censored then 0 else 1 end as d
+        from pm_base join grp using (experiment_id, measure_code, stratum)
+        where value is not null and value >= 0 order by all""").df())
+    con.unregister("grp")
+    rows = []
+    for r in g.itertuples():
+        key = (r.experiment_id, r.measure_code, r.stratum)
+        design, paired = _design(r)
+        w = _common_warnings(r, design, paired)
+        term = "treated:post" if design == "did" else "followup_vs_baseline"
+        c = data.get(key)
+        if c is None or c["d"].sum() == 0:
+            est, method = Est(None, None, warnings=["no events (all censored): hazard ratio not estimable"]), "none"
+        else:
+            t, p = c["treated"].to_numpy(float), c["post"].to_numpy(float)
+            if design == "did":
+                X = np.column_stack([t, p, t * p])
+                clusters = c["cluster"].to_numpy()
+                method = "Cox DiD (Efron ties), cluster-robust SE by municipality"
+            else:
+                X = p[:, None]
+                clusters = c["person_id"].to_numpy() if paired else None
+                method = "Cox before/after (Efron ties)" + (", robust SE by person" if paired else "")
+            est = cox_grouped(c["t"].to_numpy(float), c["d"].to_numpy(float), X, clusters)
+            if design == "did" and _few(r):
+                w.append("few clusters: cluster-robust p-value and CI may be too small")
+            if int(c["d"].sum()) < 10:
+                w.append(f"small n: {int(c['d'].sum())} events")
+        rows.append(_row(r, design, method, term, est, w, scale="log_hazard_ratio", ratio=True))
+        if task:
+            task.advance()
+    return rows
+
+
+# ------------------------------------------------------------------------------------- finish
+def _cost_measures(con) -> set[str]:
+    cols = {r[0] for r in con.execute(
+        "select column_name from information_schema.columns where table_schema = 'marts' and table_name = 'dim_measures'").fetchall()}
+    cond = ["lower(unit) like '%dkk%'"] if "unit" in cols else []
+    if "family" in cols:
+        cond.append("family = 'cost'")
+    if not cond:
+        return set()
+    return {r[0] for r in con.execute(
+        f"select measure_code from marts.dim_measures where measure_type = 'continuous' and ({' or '.join(cond)})").fetchall()}
+
+
+def _finish(rows: list[dict], stamp, con) -> pd.DataFrame:
+    if not rows:
+        return pd.DataFrame(columns=COLUMNS)
+    df = pd.DataFrame(rows)
+    df["p_value_adj"] = None
+    df["effect_per_1000_dkk"] = None
+    cost_codes = _cost_measures(con)
+    for exp, idx in df[df["is_primary"]].groupby("experiment_id").groups.items():
+        idx = list(idx)
+        adj = bh_adjust([df.at[i, "p_value"] for i in idx])
+        for i, a in zip(idx, adj):
+            df.at[i, "p_value_adj"] = a
+        cost = df.loc[idx][df.loc[idx, "measure_code"].isin(cost_codes) & df.loc[idx, "stratum"].isin(["total", ""])]
+        cost = cost[cost["estimate"].notna()]
+        if len(cost) == 0:
+            continue
+        c = cost.iloc[0]
+        if not c["estimate"] or abs(c["estimate"]) < 1e-9:
+            continue
+        spans_zero = c["ci_low"] is None or c["ci_high"] is None or c["ci_low"] <= 0 <= c["ci_high"]
+        for i in df.index[(df["experiment_id"] == exp) & df["estimate"].notna() & ~df["measure_code"].isin(cost_codes)]:
+            df.at[i, "effect_per_1000_dkk"] = df.at[i, "estimate"] / c["estimate"] * 1000.0
+            if spans_zero:
+                df.at[i, "_warnings"] = df.at[i, "_warnings"] + [
+                    "effect per 1,000 DKK: the cost difference's CI includes 0, so the ratio is unstable"]
+    df["warnings"] = [("; ".join(w) if w else None) for w in df.pop("_warnings")]
+    df["run_id"] = stamp[0] if stamp else None
+    df["run_started_at"] = stamp[1] if stamp else None
+    df = df.sort_values(["experiment_id", "measure_code", "stratum", "is_primary", "scale", "term"],
+                        ascending=[True, True, True, False, True, True], kind="mergesort").reset_index(drop=True)
+    for c in ["estimate", "std_error", "ci_low", "ci_high", "p_value", "p_value_adj", "ratio", "effect_per_1000_dkk"]:
+        df[c] = pd.to_numeric(df[c], errors="coerce").astype(float)
+    for c in ["n_intervention", "n_comparison", "n_clusters_intervention", "n_clusters_comparison"]:
+        df[c] = pd.array(df[c], dtype="Int64")
+    df["run_started_at"] = pd.to_datetime(df["run_started_at"])
+    return df[COLUMNS]
