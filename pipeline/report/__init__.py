@@ -1,0 +1,1 @@
+"""Per-network evaluation reports (issue 5): compute once, disclosure control, render."""

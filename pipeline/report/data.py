@@ -1,0 +1,613 @@
+"""Compute, once for all networks, every table and chart series the reports draw.
+
+Reads the warehouse read-only, applies disclosure control (disclosure.py) and returns plain
+DataFrames; `write` stores them as OUT/report_data/*.parquet (what the report draws) and
+OUT/exports/*.parquet (the disclosure-controlled exports). No person identifier leaves here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.metadata as im
+import json
+import math
+import platform
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from ..errors import FrievalError
+from ..paths import PROJECT_ROOT
+from . import disclosure as dc
+
+DOCS_HREF = "dbt-docs/index.html"
+ARMS = ("intervention", "comparison")
+PERIODS = ("baseline", "followup")
+ALL = "_all"  # key of a total in the published count tables
+SMALL_N = 30  # persons in an arm at follow-up below which a result carries the small-n caveat
+FEW_CLUSTERS = 5  # treated municipalities below which cluster-robust inference is fragile
+LOG_SCALES = {"log_odds_ratio", "log_rate_ratio", "log_hazard_ratio"}
+NO_COUNTERFACTUAL = {"paired", "cohort_before_after"}
+PACKAGES = ("frieval", "dbt-core", "dbt-duckdb", "duckdb", "pandas", "numpy", "scipy", "statsmodels",
+            "plotly", "pyarrow", "jupytext", "nbclient", "pypandoc-binary")
+
+
+@dataclass
+class ReportData:
+    tables: dict = field(default_factory=dict)  # name -> DataFrame (report_data)
+    exports: dict = field(default_factory=dict)  # name -> DataFrame (exports)
+
+    def write(self, out_dir: Path) -> None:
+        for sub, frames in (("report_data", self.tables), ("exports", self.exports)):
+            folder = Path(out_dir) / sub
+            folder.mkdir(parents=True, exist_ok=True)
+            for name, df in frames.items():
+                df.to_parquet(folder / f"{name}.parquet", index=False)
+
+
+# ---------------------------------------------------------------------------------------- reading
+
+class _Warehouse:
+    def __init__(self, db_path: Path):
+        if not Path(db_path).is_file():
+            raise FrievalError(f"{db_path}: warehouse not found")
+        self.con = duckdb.connect(str(db_path), read_only=True)
+        rows = self.con.execute(
+            "select table_schema, table_name from information_schema.tables").fetchall()
+        self.tables = {f"{s}.{t}" for s, t in rows}
+
+    def has(self, name: str) -> bool:
+        return name in self.tables
+
+    def df(self, sql: str, params=None) -> pd.DataFrame:
+        return self.con.execute(sql, params or []).df()
+
+    def need(self, name: str, sql: str | None = None) -> pd.DataFrame:
+        if not self.has(name):
+            raise FrievalError(f"warehouse has no table {name}: run dbt build and the effects step first")
+        return self.df(sql or f"select * from {name}")
+
+    def columns(self, name: str) -> list[str]:
+        schema, table = name.split(".")
+        return [r[0] for r in self.con.execute(
+            "select column_name from information_schema.columns where table_schema=? and table_name=?",
+            [schema, table]).fetchall()]
+
+    def close(self):
+        self.con.close()
+
+
+def _catalogue(wh: _Warehouse, name: str) -> pd.DataFrame:
+    """Catalogue tables live in seeds.<name>; a marts.dim_<name> is preferred when it exists."""
+    for cand in (f"marts.dim_{name}", f"seeds.{name}"):
+        if wh.has(cand):
+            return wh.df(f"select * from {cand}")
+    raise FrievalError(f"warehouse has neither marts.dim_{name} nor seeds.{name}")
+
+
+def _measures(wh: _Warehouse) -> pd.DataFrame:
+    for cand in ("marts.dim_measures", "seeds.measure_definitions"):
+        if wh.has(cand):
+            return wh.df(f"select * from {cand}")
+    raise FrievalError("warehouse has neither marts.dim_measures nor seeds.measure_definitions")
+
+
+# ------------------------------------------------------------------------------------ computing
+
+def compute(db_path: Path, threshold: int = 5) -> ReportData:
+    if int(threshold) < 1:
+        raise FrievalError(f"threshold {threshold}: expected a whole number of persons, at least 1")
+    wh = _Warehouse(db_path)
+    try:
+        return _compute(wh, int(threshold))
+    finally:
+        wh.close()
+
+
+def _compute(wh: _Warehouse, T: int) -> ReportData:
+    networks = _catalogue(wh, "networks")
+    experiments = _catalogue(wh, "experiments")
+    periods = _catalogue(wh, "experiment_periods") if (
+        wh.has("seeds.experiment_periods") or wh.has("marts.dim_experiment_periods")) else pd.DataFrame(
+        columns=["experiment_id", "period_design", "start_date", "baseline_days", "followup_days"])
+    indicators = _catalogue(wh, "indicators")
+    nodes = _catalogue(wh, "programme_theory_nodes")
+    edges = _catalogue(wh, "programme_theory_edges")
+    measures = _measures(wh).set_index("measure_code")
+    indicators["stratum"] = indicators["stratum"].fillna("").astype(str)
+    effects = wh.need("marts.fct_effects")
+    effects["stratum"] = effects["stratum"].fillna("").astype(str)
+    values = wh.need("marts.fct_indicator_values")
+    values["stratum"] = values["stratum"].fillna("").astype(str)
+
+    counts, cell_values, supp = _counts_and_values(wh, values, measures, T)
+    km_series, km_medians = _kaplan_meier(wh, measures, T)
+    cell_values = _apply_km_medians(cell_values, km_medians, measures, counts)
+    panel = _panel(indicators, experiments, measures, effects, counts, cell_values, T)
+    exp_table = _experiments(experiments, networks, periods, effects, panel)
+    pt_nodes, pt_edges, pt_links = _programme_theory(nodes, edges, panel, experiments)
+    series = pd.concat([km_series, _fct_series(wh, T, supp), _value_charts(cell_values, measures)],
+                       ignore_index=True)
+    methods = _methods(effects, panel, experiments)
+    quality_files, quality_reasons, absent, inputs = _quality(wh)
+    supp_table = _suppression_summary(counts, panel, supp, experiments)
+    meta = _meta(wh, effects, T)
+
+    net = networks.copy()
+    net["n_experiments"] = net.network_id.map(experiments.groupby("network_id").size()).fillna(0).astype(int)
+    counts_pub = counts.merge(experiments[["experiment_id", "network_id"]], on="experiment_id", how="left")
+    tables = {
+        "meta": meta, "networks": net, "experiments": exp_table, "panel": panel,
+        "counts": counts_pub[counts_pub.level != "municipality"].reset_index(drop=True),
+        "pt_nodes": pt_nodes, "pt_edges": pt_edges, "pt_links": pt_links, "series": series,
+        "methods": methods, "quality_files": quality_files, "quality_reasons": quality_reasons,
+        "absent_tables": absent, "inputs": inputs, "suppression": supp_table,
+    }
+    exports = {
+        "indicator_values": _export_values(counts_pub, cell_values),
+        "effects": _export_effects(panel),
+        "suppression": supp_table,
+    }
+    _assert_no_person_ids(tables, exports)
+    return ReportData(tables, exports)
+
+
+def _counts_and_values(wh, values: pd.DataFrame, measures: pd.DataFrame, T: int):
+    """Published count tables (municipality -> arm -> all, per period) with disclosure control.
+
+    Returns counts (long: experiment, measure, stratum, level, municipality, arm, period, n,
+    status, display), cell values (same keys; value shown only where the count is shown) and a
+    dict of suppression tallies.
+    """
+    rows_c, rows_v = [], []
+    supp = {"tables": 0, "audit_rounds": 0, "notes": []}
+    v = values.copy()
+    for col in ("numerator", "denominator", "person_years", "rate_per_1000py", "value"):
+        if col not in v:
+            v[col] = np.nan
+    for (ex, mc, st), g in v.groupby(["experiment_id", "measure_code", "stratum"], sort=True):
+        agg = measures.aggregation.get(mc, "mean") if mc in measures.index else "mean"
+        cells, relations, vals = {}, [], {}
+        for period in PERIODS:
+            gp = g[g.period == period]
+            arm_keys = []
+            for arm in ARMS:
+                ga = gp[gp.arm == arm]
+                if ga.empty and g[g.arm == arm].empty:
+                    continue  # the design has no such arm (cohort before/after)
+                muni_keys = []
+                for muni in sorted(g[g.arm == arm].municipality_code.unique()):
+                    gm = ga[ga.municipality_code == muni]
+                    key = ("municipality", muni, arm, period)
+                    cells[key] = int(gm.n_persons.sum()) if not gm.empty else 0
+                    vals[key] = _pool(gm, agg) if not gm.empty else np.nan
+                    muni_keys.append(key)
+                akey = ("arm", ALL, arm, period)
+                cells[akey] = sum(cells[k] for k in muni_keys)
+                vals[akey] = _pool(ga, agg) if not ga.empty else np.nan
+                relations.append((akey, muni_keys))
+                arm_keys.append(akey)
+            if len(arm_keys) > 1:
+                tkey = ("all", ALL, ALL, period)
+                cells[tkey] = sum(cells[k] for k in arm_keys)
+                vals[tkey] = _pool(gp, agg) if not gp.empty else np.nan
+                relations.append((tkey, arm_keys))
+        prot = dc.protect(cells, relations, T, cost=lambda k: _COST[k[0]] * cells[k])
+        supp["tables"] += 1
+        supp["audit_rounds"] += prot.audit_rounds
+        supp["notes"] += prot.notes
+        for key, n in cells.items():
+            level, muni, arm, period = key
+            status = prot.status[key]
+            rows_c.append((ex, mc, st, level, muni, arm, period, None if status else n, status,
+                           dc.display_count(n, status, T)))
+            rows_v.append((ex, mc, st, level, muni, arm, period, np.nan if status else vals[key]))
+    cols = ["experiment_id", "measure_code", "stratum", "level", "municipality_code", "arm", "period"]
+    counts = pd.DataFrame(rows_c, columns=cols + ["n", "status", "display"])
+    counts["n"] = counts["n"].astype("Int64")
+    cell_values = pd.DataFrame(rows_v, columns=cols + ["value"])
+    return counts, cell_values, supp
+
+
+# Which cells to give up first when a partner is needed: the all-persons total, then a
+# municipality, and an arm subtotal (what the panel and the effect need) only as a last resort.
+_COST = {"all": 0.5, "municipality": 1.0, "arm": 20.0}
+
+
+def _pool(g: pd.DataFrame, agg: str) -> float:
+    """Pool fct_indicator_values rows (municipalities) into one value with the measure's aggregation."""
+    n = g.n_persons.sum()
+    if n <= 0:
+        return np.nan
+    if agg == "rate":
+        py = g.person_years.sum()
+        return float(1000 * g.numerator.sum() / py) if py and py > 0 else np.nan
+    if agg == "share" and g.denominator.notna().any() and g.denominator.sum() > 0:
+        return float(g.numerator.sum() / g.denominator.sum())
+    if agg == "sum":
+        return float(g.value.sum())
+    if agg == "median":
+        # a median cannot be pooled from municipality medians: replaced by Kaplan-Meier (or
+        # person-level) medians in _apply_km_medians; a single municipality keeps its own.
+        return float(g.value.iloc[0]) if len(g) == 1 else np.nan
+    w = g.n_persons.astype(float)
+    return float((g.value * w).sum() / w.sum())
+
+
+def _kaplan_meier(wh, measures: pd.DataFrame, T: int):
+    """Kaplan-Meier curves and medians per experiment x time-to-event measure x arm x period.
+
+    Person rows never leave this function; a curve stops where fewer than T persons are at risk.
+    """
+    from statsmodels.duration.survfunc import SurvfuncRight
+
+    tte = [m for m in measures.index if measures.measure_type.get(m) == "time_to_event"]
+    empty = pd.DataFrame(columns=["experiment_id", "chart", "measure_code", "stratum", "arm", "period",
+                                  "x", "x_date", "y", "y_low", "y_high", "centre"])
+    if not tte or not wh.has("marts.fct_person_measures"):
+        return empty, pd.DataFrame(columns=["experiment_id", "measure_code", "stratum", "arm", "period",
+                                            "median"])
+    pm = wh.df(f"""select experiment_id, measure_code, coalesce(stratum, '') as stratum, arm, period,
+                          value, censored
+                   from marts.fct_person_measures
+                   where measure_code in ({",".join("?" * len(tte))}) and value is not null""", tte)
+    series, medians = [], []
+    for (ex, mc, st, arm, period), g in pm.groupby(
+            ["experiment_id", "measure_code", "stratum", "arm", "period"], sort=True):
+        if len(g) < T:
+            continue
+        status = (~g.censored.fillna(False).astype(bool)).astype(int).to_numpy()
+        sf = SurvfuncRight(g.value.to_numpy(dtype=float), status)
+        times, prob, risk = sf.surv_times, sf.surv_prob, sf.n_risk
+        se = sf.surv_prob_se
+        series.append((ex, "km", mc, st, arm, period, 0.0, pd.NaT, 1.0, 1.0, 1.0, np.nan))
+        for t, p, r, s in zip(times, prob, risk, se):
+            if r < T:
+                break
+            series.append((ex, "km", mc, st, arm, period, float(t), pd.NaT, float(p),
+                           float(max(0.0, p - 1.96 * s)), float(min(1.0, p + 1.96 * s)), np.nan))
+        below = np.where(prob <= 0.5)[0]
+        med = float(times[below[0]]) if len(below) and risk[below[0]] >= T else np.nan
+        medians.append((ex, mc, st, arm, period, med))
+    return (pd.DataFrame(series, columns=empty.columns),
+            pd.DataFrame(medians, columns=["experiment_id", "measure_code", "stratum", "arm", "period",
+                                           "median"]))
+
+
+def _apply_km_medians(cell_values, km_medians, measures, counts):
+    """Pooled (arm-level) medians of time-to-event measures come from the KM curve."""
+    if km_medians.empty:
+        return cell_values
+    cv = cell_values.merge(km_medians, how="left",
+                           on=["experiment_id", "measure_code", "stratum", "arm", "period"])
+    is_med = cv.measure_code.map(lambda m: measures.aggregation.get(m) == "median" if m in measures.index
+                                 else False)
+    arm_level = (cv.level == "arm") & is_med
+    shown = cv.value.notna() | arm_level  # hidden cells stay hidden
+    hidden = counts.status.values != ""
+    use = arm_level & ~hidden
+    cv.loc[use, "value"] = cv.loc[use, "median"]
+    cv.loc[~shown, "value"] = np.nan
+    return cv.drop(columns="median")
+
+
+def _effect_display(row) -> tuple[float, float, float]:
+    if row.scale in LOG_SCALES:
+        return math.exp(row.estimate), math.exp(row.ci_low), math.exp(row.ci_high)
+    return row.estimate, row.ci_low, row.ci_high
+
+
+def _desired_sign(ind, measure) -> int:
+    d = ind.expected_direction
+    if d not in ("up", "down"):
+        bw = measure.get("better_when") if measure is not None else None
+        d = {"higher": "up", "lower": "down"}.get(bw)
+    return {"up": 1, "down": -1}.get(d, 0)
+
+
+def _panel(indicators, experiments, measures, effects, counts, cell_values, T) -> pd.DataFrame:
+    """One row per indicator: values, effect, verdict. The Triple Aim panel and the links draw it."""
+    prim = effects[effects.is_primary.astype(bool)].set_index(["experiment_id", "measure_code", "stratum"])
+    arm_counts = counts[counts.level == "arm"].set_index(
+        ["experiment_id", "measure_code", "stratum", "arm", "period"])
+    arm_vals = cell_values[cell_values.level == "arm"].set_index(
+        ["experiment_id", "measure_code", "stratum", "arm", "period"])
+    net_of = experiments.set_index("experiment_id").network_id
+    rows = []
+    for ind in indicators.itertuples(index=False):
+        mc = ind.measure_code if isinstance(ind.measure_code, str) and ind.measure_code else None
+        m = measures.loc[mc] if mc is not None and mc in measures.index else None
+        r = dict(network_id=net_of.get(ind.experiment_id), experiment_id=ind.experiment_id,
+                 indicator_id=ind.indicator_id, name_da=ind.name_da, name_en=ind.name_en,
+                 dimension=ind.triple_aim_dimension, expected_direction=ind.expected_direction,
+                 measure_code=mc, stratum=ind.stratum, node_id=ind.node_id,
+                 inferred=bool(ind.inferred) if pd.notna(ind.inferred) else False,
+                 measure_name_da=m["name_da"] if m is not None else None,
+                 measure_name_en=m["name_en"] if m is not None else None,
+                 measure_type=m["measure_type"] if m is not None else None,
+                 aggregation=m["aggregation"] if m is not None else None,
+                 unit=m["unit"] if m is not None else None,
+                 sql_model=m["sql_model"] if m is not None else None,
+                 docs_link=(f"{DOCS_HREF}#!/model/model.frieval.{m['sql_model']}" if m is not None
+                            and isinstance(m["sql_model"], str) and m["sql_model"] else None),
+                 not_computable_reason=ind.not_computable_reason if pd.notna(ind.not_computable_reason)
+                 else None)
+        for arm in ARMS:
+            for period in PERIODS:
+                k = f"{arm[0]}{period[0]}"
+                key = (ind.experiment_id, mc, ind.stratum, arm, period)
+                if mc is not None and key in arm_counts.index:
+                    c = arm_counts.loc[key]
+                    r[f"n_{k}"] = c["n"]
+                    r[f"nd_{k}"] = c["display"]
+                    r[f"v_{k}"] = arm_vals.loc[key, "value"]
+                    r[f"s_{k}"] = c["status"]
+                else:
+                    r[f"n_{k}"], r[f"nd_{k}"], r[f"v_{k}"], r[f"s_{k}"] = pd.NA, None, np.nan, "absent"
+        eff = prim.loc[(ind.experiment_id, mc, ind.stratum)] if mc is not None and (
+            ind.experiment_id, mc, ind.stratum) in prim.index else None
+        if isinstance(eff, pd.DataFrame):
+            eff = eff.iloc[0]
+        computable = bool(ind.computable) if pd.notna(ind.computable) else mc is not None
+        r.update(design=None, method=None, scale=None, est=np.nan, lo=np.nan, hi=np.nan, p_value=np.nan,
+                 p_value_adj=np.nan, warnings=None, n_clusters_i=pd.NA, n_clusters_c=pd.NA,
+                 small_n=False, few_clusters=False, no_counterfactual=False, suppressed_reason=None)
+        if not computable or mc is None:
+            verdict = "not_computable"
+        elif eff is None or pd.isna(eff.estimate) or pd.isna(eff.ci_low) or pd.isna(eff.ci_high):
+            verdict = "not_computable"
+            r["not_computable_reason"] = r["not_computable_reason"] or "no_estimate"
+        else:
+            design = eff.design
+            used = [("intervention", p) for p in PERIODS]
+            if design not in NO_COUNTERFACTUAL:
+                used += [("comparison", p) for p in PERIODS]
+            hidden_used = [(a, p) for a, p in used if r[f"s_{a[0]}{p[0]}"]]
+            n_eff = [eff.n_intervention] + ([eff.n_comparison] if design not in NO_COUNTERFACTUAL else [])
+            r.update(design=design, method=eff.method, scale=eff.scale,
+                     warnings=eff.warnings if isinstance(eff.warnings, str) and eff.warnings else None,
+                     n_clusters_i=eff.n_clusters_intervention, n_clusters_c=eff.n_clusters_comparison,
+                     no_counterfactual=design in NO_COUNTERFACTUAL)
+            if hidden_used or any(pd.isna(n) or int(n) < T for n in n_eff):
+                verdict = "suppressed"
+                r["suppressed_reason"] = "small_cell" if hidden_used else "small_n_effect"
+            else:
+                est, lo, hi = _effect_display(eff)
+                r.update(est=est, lo=lo, hi=hi, p_value=eff.p_value, p_value_adj=eff.p_value_adj)
+                sign = _desired_sign(ind, m)
+                if eff.scale == "log_hazard_ratio":
+                    sign = -sign  # a higher hazard of the event means a shorter time to it
+                if eff.ci_low <= 0 <= eff.ci_high or sign == 0:
+                    verdict = "unclear"
+                else:
+                    verdict = "better" if np.sign(eff.estimate) == sign else "worse"
+                nf = [r["n_if"]] + ([r["n_cf"]] if design not in NO_COUNTERFACTUAL else [])
+                r["small_n"] = any(pd.isna(n) or int(n) < SMALL_N for n in nf)
+                r["few_clusters"] = (design == "did" and pd.notna(eff.n_clusters_intervention)
+                                     and int(eff.n_clusters_intervention) < FEW_CLUSTERS)
+        r["verdict"] = verdict
+        r["grade"] = {"better": "supported", "worse": "contradicted", "unclear": "inconclusive",
+                      "suppressed": "inconclusive", "not_computable": "not_measured"}[verdict]
+        rows.append(r)
+    panel = pd.DataFrame(rows)
+    for c in ("n_ib", "n_if", "n_cb", "n_cf", "n_clusters_i", "n_clusters_c"):
+        panel[c] = panel[c].astype("Int64")
+    return panel
+
+
+def _experiments(experiments, networks, periods, effects, panel) -> pd.DataFrame:
+    ex = experiments[["experiment_id", "network_id", "title_da", "title_en"]].merge(
+        periods, on="experiment_id", how="left")
+    prim = effects[effects.is_primary.astype(bool)]
+    design = prim.groupby("experiment_id").design.agg(lambda s: s.mode().iloc[0] if len(s) else None)
+    ex["design"] = ex.experiment_id.map(design)
+    nci = prim.groupby("experiment_id").n_clusters_intervention.max()
+    ncc = prim.groupby("experiment_id").n_clusters_comparison.max()
+    ex["n_clusters_i"] = ex.experiment_id.map(nci).astype("Int64")
+    ex["n_clusters_c"] = ex.experiment_id.map(ncc).astype("Int64")
+    for v in ("better", "worse", "unclear", "suppressed", "not_computable"):
+        ex[f"n_{v}"] = ex.experiment_id.map(panel[panel.verdict == v].groupby("experiment_id").size()
+                                            ).fillna(0).astype(int)
+    ex["n_indicators"] = ex.experiment_id.map(panel.groupby("experiment_id").size()).fillna(0).astype(int)
+    ex["small_n"] = ex.experiment_id.map(panel.groupby("experiment_id").small_n.any()).fillna(False)
+    ex["few_clusters"] = ex.experiment_id.map(panel.groupby("experiment_id").few_clusters.any()).fillna(False)
+    # Persons in the intervention / comparison arm at follow-up: the largest shown count over measures.
+    for arm_k in ("if", "cf"):
+        ex[f"n_{arm_k}"] = ex.experiment_id.map(
+            panel.groupby("experiment_id")[f"n_{arm_k}"].max()).astype("Int64")
+    return ex
+
+
+def _programme_theory(nodes, edges, panel, experiments):
+    order = {t: i for i, t in enumerate(
+        ["input", "activity", "output", "short_term_outcome", "long_term_outcome"])}
+    pn = nodes.copy()
+    pn["column"] = pn.node_type.map(order).fillna(len(order)).astype(int)
+    pn["row"] = pn.groupby(["experiment_id", "column"]).cumcount()
+    grades = panel.groupby("node_id").grade.agg(list)
+    pn["grade"] = pn.node_id.map(lambda n: _combine(grades.get(n, [])))
+    pn["n_indicators"] = pn.node_id.map(panel.groupby("node_id").size()).fillna(0).astype(int)
+    pn["n_measured"] = pn.node_id.map(
+        panel[panel.grade != "not_measured"].groupby("node_id").size()).fillna(0).astype(int)
+    pn["no_counterfactual"] = pn.node_id.map(panel.groupby("node_id").no_counterfactual.any()).astype("boolean").fillna(False).astype(bool)
+    label = nodes.set_index("node_id")
+    pe = edges.copy()
+    pe["grade"] = pe.to_node_id.map(lambda n: _combine(grades.get(n, [])))
+    links = []
+    for e in pe.itertuples(index=False):
+        inds = panel[panel.node_id == e.to_node_id]
+        base = dict(experiment_id=e.experiment_id, edge_id=e.edge_id,
+                    from_label_da=label.label_da.get(e.from_node_id), from_label_en=label.label_en.get(e.from_node_id),
+                    to_label_da=label.label_da.get(e.to_node_id), to_label_en=label.label_en.get(e.to_node_id),
+                    assumption_da=e.assumption_da, assumption_en=e.assumption_en,
+                    inferred=bool(e.inferred) if pd.notna(e.inferred) else False)
+        if inds.empty:
+            links.append({**base, "indicator_id": None, "grade": "not_measured"})
+        for ind in inds.itertuples(index=False):
+            links.append({**base, "indicator_id": ind.indicator_id, "grade": ind.grade})
+    links = pd.DataFrame(links)
+    cols = ["name_da", "name_en", "measure_code", "stratum", "aggregation", "unit", "v_ib", "v_if", "v_cb",
+            "v_cf", "nd_ib", "nd_if", "nd_cb", "nd_cf", "est", "lo", "hi", "scale", "design", "verdict",
+            "no_counterfactual", "docs_link", "not_computable_reason"]
+    if not links.empty:
+        links = links.merge(panel[["indicator_id", *cols]], on="indicator_id", how="left")
+    return pn, pe, links
+
+
+def _combine(grades: list) -> str:
+    g = set(grades) - {"not_measured"}
+    if not g:
+        return "not_measured"
+    if g == {"supported"}:
+        return "supported"
+    if g == {"contradicted"}:
+        return "contradicted"
+    return "inconclusive"
+
+
+def _fct_series(wh, T: int, supp: dict) -> pd.DataFrame:
+    """Run charts, ORS trajectories and self-support by week from marts.fct_series (points with n >= T)."""
+    cols = ["experiment_id", "chart", "measure_code", "stratum", "arm", "period", "x", "x_date", "y",
+            "y_low", "y_high", "centre"]
+    supp["series_points_dropped"] = 0
+    if not wh.has("marts.fct_series"):
+        supp["series_missing"] = True
+        return pd.DataFrame(columns=cols)
+    have = set(wh.columns("marts.fct_series"))
+    need = {"experiment_id", "measure_code", "arm", "axis", "x", "n_persons", "value"}
+    if not need <= have:
+        raise FrievalError(f"marts.fct_series lacks columns {sorted(need - have)} the report needs")
+    s = wh.df("select * from marts.fct_series")
+    s["stratum"] = s.get("stratum", pd.Series("", index=s.index)).fillna("").astype(str)
+    keep = s.n_persons >= T
+    supp["series_points_dropped"] = int((~keep).sum())
+    s = s[keep & s.value.notna()].copy()
+    chart = {"month": "run", "session": "ors", "week_since_index": "selfsupport"}
+    s["chart"] = s.axis.map(chart).fillna(s.axis)
+    s["x_date"] = pd.to_datetime(s["month_start"]) if "month_start" in s else pd.NaT
+    s["period"] = s["period"] if "period" in s else None
+    s["y"] = s.value.astype(float)
+    s["y_low"] = s["value_low"] if "value_low" in s else np.nan
+    s["y_high"] = s["value_high"] if "value_high" in s else np.nan
+    # Run-chart centre line: the median of the arm's shown points (Perla et al. run-chart rules).
+    s["centre"] = s.groupby(["experiment_id", "measure_code", "stratum", "arm", "chart"]).y.transform("median")
+    return s[cols].reset_index(drop=True)
+
+
+def _value_charts(cell_values, measures) -> pd.DataFrame:
+    """Bar charts of shown arm-level values: admission rates and FIT reliable-change shares."""
+    fam = measures.family if "family" in measures else pd.Series(dtype=str)
+    cv = cell_values[cell_values.level == "arm"].dropna(subset=["value"]).copy()
+    adm = cv.measure_code.map(lambda m: fam.get(m) == "admissions" and measures.aggregation.get(m) == "rate")
+    fit = cv.measure_code.isin(["fit_reliable_improvement", "fit_reliable_deterioration", "fit_recovered"])
+    out = []
+    for name, mask in (("admission_rate", adm), ("reliable_change", fit)):
+        part = cv[mask.astype(bool)]
+        out.append(pd.DataFrame({
+            "experiment_id": part.experiment_id, "chart": name, "measure_code": part.measure_code,
+            "stratum": part.stratum, "arm": part.arm, "period": part.period, "x": np.nan, "x_date": pd.NaT,
+            "y": part.value, "y_low": np.nan, "y_high": np.nan, "centre": np.nan}))
+    return pd.concat(out, ignore_index=True)
+
+
+def _methods(effects, panel, experiments) -> pd.DataFrame:
+    keep = ["experiment_id", "measure_code", "stratum", "design", "method", "term", "is_primary", "scale",
+            "n_clusters_intervention", "n_clusters_comparison", "p_value", "p_value_adj", "warnings"]
+    m = effects[[c for c in keep if c in effects]].copy()
+    m = m.merge(experiments[["experiment_id", "network_id"]], on="experiment_id", how="left")
+    # p-values of suppressed effects are withheld with the effect.
+    sup = panel[panel.verdict == "suppressed"][["experiment_id", "measure_code", "stratum"]]
+    m = m.merge(sup.assign(_sup=True).drop_duplicates(), how="left", on=["experiment_id", "measure_code", "stratum"])
+    sup_mask = m.pop("_sup").astype("boolean").fillna(False).astype(bool)
+    m.loc[sup_mask, ["p_value", "p_value_adj"]] = np.nan
+    m["suppressed"] = sup_mask
+    return m
+
+
+def _quality(wh):
+    files = wh.df("select * from marts.fct_row_accounting") if wh.has("marts.fct_row_accounting") else \
+        pd.DataFrame(columns=["table_name", "wave", "source_file", "rows_read", "rows_staged",
+                              "rows_quarantined", "rows_superseded", "status"])
+    reasons = wh.df("""select table_name, wave, reason, count(*) as n_rows from marts.fct_quarantine
+                       group by all order by table_name, wave, reason""") if wh.has("marts.fct_quarantine") \
+        else pd.DataFrame(columns=["table_name", "wave", "reason", "n_rows"])
+    if wh.has("raw.ingest_files"):
+        inputs = wh.df("""select table_name, wave, source_file, file_format, rows_read, sha256, status
+                          from raw.ingest_files order by table_name, wave""")
+        absent = inputs[inputs.status == "absent"][["table_name", "wave"]].reset_index(drop=True)
+    else:
+        inputs = pd.DataFrame(columns=["table_name", "wave", "source_file", "file_format", "rows_read",
+                                       "sha256", "status"])
+        absent = pd.DataFrame(columns=["table_name", "wave"])
+    return files, reasons, absent, inputs
+
+
+def _suppression_summary(counts, panel, supp, experiments) -> pd.DataFrame:
+    rows = []
+    for ex in experiments.experiment_id:
+        c = counts[counts.experiment_id == ex]
+        p = panel[panel.experiment_id == ex]
+        rows.append(dict(experiment_id=ex,
+                         counts_primary=int((c.status == dc.PRIMARY).sum()),
+                         counts_secondary=int((c.status == dc.SECONDARY).sum()),
+                         counts_shown=int((c.status == "").sum()),
+                         effects_suppressed=int((p.verdict == "suppressed").sum())))
+    out = pd.DataFrame(rows).merge(experiments[["experiment_id", "network_id"]], on="experiment_id")
+    out["series_points_dropped_all"] = supp.get("series_points_dropped", 0)
+    return out
+
+
+def _git(*args) -> str | None:
+    try:
+        return subprocess.run(["git", "-C", str(PROJECT_ROOT), *args], capture_output=True, text=True,
+                              timeout=10, check=True).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def _meta(wh, effects, T: int) -> pd.DataFrame:
+    versions = {}
+    for p in PACKAGES:
+        try:
+            versions[p] = im.version(p)
+        except im.PackageNotFoundError:
+            versions[p] = None
+    rev = _git("rev-parse", "HEAD")
+    dirty = _git("status", "--porcelain", "--untracked-files=no")
+    run_id = effects.run_id.dropna().iloc[0] if "run_id" in effects and effects.run_id.notna().any() else None
+    started = effects.run_started_at.dropna().iloc[0] if "run_started_at" in effects and \
+        effects.run_started_at.notna().any() else None
+    return pd.DataFrame([dict(
+        run_id=str(run_id) if run_id is not None else None,
+        run_started_at=str(started) if started is not None else None,
+        generated_at=dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+        threshold=T, code_revision=rev, code_dirty=bool(dirty) if dirty is not None else None,
+        packages=json.dumps(versions), python=platform.python_version(),
+        small_n=SMALL_N, few_clusters=FEW_CLUSTERS)])
+
+
+def _export_values(counts, cell_values) -> pd.DataFrame:
+    keys = ["experiment_id", "measure_code", "stratum", "level", "municipality_code", "arm", "period"]
+    out = counts.merge(cell_values, on=keys, how="left")
+    out = out.rename(columns={"n": "n_persons", "display": "n_persons_display", "status": "suppression"})
+    return out[["network_id", *keys, "n_persons", "n_persons_display", "suppression", "value"]]
+
+
+def _export_effects(panel) -> pd.DataFrame:
+    cols = ["network_id", "experiment_id", "indicator_id", "measure_code", "stratum", "dimension",
+            "expected_direction", "design", "method", "scale", "est", "lo", "hi", "p_value", "p_value_adj",
+            "verdict", "grade", "suppressed_reason", "small_n", "few_clusters", "nd_if", "nd_cf", "sql_model"]
+    return panel[cols].rename(columns={"est": "estimate_natural_scale", "lo": "ci_low_natural_scale",
+                                       "hi": "ci_high_natural_scale", "nd_if": "n_intervention_followup",
+                                       "nd_cf": "n_comparison_followup"})
+
+
+def _assert_no_person_ids(*groups) -> None:
+    for frames in groups:
+        for name, df in frames.items():
+            if "person_id" in df.columns:
+                raise AssertionError(f"report table {name} holds person_id")

@@ -1,0 +1,165 @@
+"""Disclosure control (diskretionering) for every count of persons a report or export shows.
+
+Rules (docs/reports.md):
+1. Primary: a count of persons below the threshold (0 included) is shown as "<T".
+2. Secondary: a published table is a set of cells and additive relations (total = sum of parts:
+   municipality -> arm subtotal -> all persons, per period). Further cells are suppressed until
+   (a) no relation has exactly one suppressed entry (no recovery by a difference), and
+   (b) a linear-programming attacker who knows every published cell, every relation, that a
+       primary cell lies in [0, T-1] and a secondary cell in [T, inf), cannot pin any suppressed
+       cell to a single whole number.
+3. A value (mean, share, rate, median) is shown only when the count of persons behind it is shown.
+
+`protect` is generic over hashable cell keys; data.py builds the tables and relations.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Hashable, Iterable
+
+import numpy as np
+from scipy.optimize import linprog
+
+PRIMARY = "primary"
+SECONDARY = "secondary"
+
+
+@dataclass
+class Protection:
+    status: dict  # key -> "", "primary", "secondary"
+    iterations: int = 0
+    audit_rounds: int = 0
+    notes: list = field(default_factory=list)
+
+    @property
+    def n_primary(self) -> int:
+        return sum(1 for s in self.status.values() if s == PRIMARY)
+
+    @property
+    def n_secondary(self) -> int:
+        return sum(1 for s in self.status.values() if s == SECONDARY)
+
+
+def below_threshold(n, threshold: int) -> bool:
+    return n is None or (isinstance(n, float) and math.isnan(n)) or int(n) < threshold
+
+
+def display_count(n, status: str, threshold: int) -> str:
+    """The text a reader sees for a count: the number, '<T' (primary) or 'x' (secondary)."""
+    if status == PRIMARY:
+        return f"<{threshold}"
+    if status == SECONDARY:
+        return "x"
+    return str(int(n))
+
+
+def protect(values: dict, relations: Iterable[tuple[Hashable, list]], threshold: int,
+            cost=None, max_rounds: int = 200) -> Protection:
+    """Primary and secondary suppression of one table.
+
+    values: key -> count of persons; relations: (total_key, [part_keys]) with
+    values[total] == sum(values[parts]) (checked). cost(key) -> float is the information lost by
+    suppressing a cell (default: its value); the cheapest published entry is chosen as partner.
+    """
+    cost = cost or (lambda k: float(values[k]))
+    relations = [(t, list(parts)) for t, parts in relations]
+    for t, parts in relations:
+        if t not in values or any(p not in values for p in parts):
+            raise ValueError(f"relation {t!r} refers to a cell that is not in the table")
+        if int(values[t]) != int(sum(int(values[p]) for p in parts)):
+            raise ValueError(f"relation {t!r}: total {values[t]} != sum of parts")
+    status = {k: (PRIMARY if below_threshold(v, threshold) else "") for k, v in values.items()}
+    prot = Protection(status)
+    if not any(status.values()):
+        return prot
+    for _ in range(max_rounds):
+        prot.iterations += 1
+        _difference_rule(relations, status, cost)
+        pinned = audit(values, relations, status, threshold)
+        if not pinned:
+            return prot
+        prot.audit_rounds += 1
+        changed = False
+        for key in pinned:
+            changed |= _add_partner(key, relations, status, cost)
+        if not changed:  # every cell of every relation around the pinned cells is suppressed
+            prot.notes.append(f"could not protect {pinned!r}")
+            return prot
+    prot.notes.append("max_rounds reached")
+    return prot
+
+
+def _difference_rule(relations, status, cost) -> None:
+    """Suppress until no relation holds exactly one suppressed entry."""
+    changed = True
+    while changed:
+        changed = False
+        for total, parts in relations:
+            entries = [total, *parts]
+            if sum(1 for e in entries if status[e]) == 1:
+                changed |= _suppress_cheapest(entries, status, cost)
+
+
+def _suppress_cheapest(keys, status, cost) -> bool:
+    """Suppress the published cell among keys whose loss costs least."""
+    cands = sorted((k for k in keys if not status[k]), key=lambda k: (cost(k), str(k)))
+    if not cands:
+        return False
+    status[cands[0]] = SECONDARY
+    return True
+
+
+def _add_partner(key, relations, status, cost) -> bool:
+    for total, parts in sorted(relations, key=lambda r: sum(1 for e in [r[0], *r[1]] if status[e])):
+        if key == total or key in parts:
+            if _suppress_cheapest([total, *parts], status, cost):
+                return True
+    return False
+
+
+def audit(values: dict, relations, status: dict, threshold: int) -> list:
+    """Primary cells an attacker can pin to one whole number (empty list = safe).
+
+    The attacker knows every published value, every relation, and the bounds that the
+    display implies: primary in [0, T-1], secondary in [T, inf).
+    """
+    hidden = [k for k, s in status.items() if s]
+    if not hidden:
+        return []
+    idx = {k: i for i, k in enumerate(hidden)}
+    a_rows, b = [], []
+    for total, parts in relations:
+        entries = [(total, -1.0)] + [(p, 1.0) for p in parts]
+        if not any(status[e] for e, _ in entries):
+            continue
+        row = np.zeros(len(hidden))
+        rhs = 0.0
+        for e, coef in entries:
+            if status[e]:
+                row[idx[e]] += coef
+            else:
+                rhs -= coef * float(values[e])
+        a_rows.append(row)
+        b.append(rhs)
+    bounds = [(0, threshold - 1) if status[k] == PRIMARY else (threshold, None) for k in hidden]
+    return [k for k in hidden if status[k] == PRIMARY and _pinned(idx[k], a_rows, b, bounds)]
+
+
+def _pinned(i: int, a_rows, b, bounds) -> bool:
+    n = len(bounds)
+    if not a_rows:
+        lo, hi = bounds[i]
+        return hi is not None and math.floor(hi + 1e-9) == math.ceil(lo - 1e-9)
+    a = np.vstack(a_rows)
+    c = np.zeros(n)
+    c[i] = 1.0
+    lo = linprog(c, A_eq=a, b_eq=b, bounds=bounds, method="highs")
+    hi = linprog(-c, A_eq=a, b_eq=b, bounds=bounds, method="highs")
+    if lo.status != 0:
+        return False  # infeasible would mean inconsistent bounds; nothing can be pinned
+    if hi.status == 3:  # unbounded above
+        return False
+    vmin, vmax = lo.fun, -hi.fun
+    return math.floor(vmax + 1e-7) <= math.ceil(vmin - 1e-7)
