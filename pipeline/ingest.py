@@ -133,15 +133,15 @@ def ingest(data_dir, db_path, progress=None) -> IngestSummary:
     if not data_dir.is_dir():
         raise FrievalError(f"{data_dir}: data folder not found (expected wave=baseline/ and wave=followup/)")
     found = discover(data_dir)
-    if not any(found.values()):
+    if len(found) == 1:
         raise InputError(str(data_dir), "no extract files found: expected wave=baseline/ or wave=followup/ "
                          "with <table>.csv or <table>.parquet for the tables " + ", ".join(EXTRACT_TABLES))
     key = os.environ.get(KEY_ENV) or None
     created = not db_path.exists()
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    task = progress.task("ingest extracts", total=sum(len(v) for v in found.values())) if progress else None
-    results: list[FileResult] = []
     warnings = list(found.pop("_warnings", []))
+    task = progress.task("ingest extracts", total=len(found)) if progress else None
+    results: list[FileResult] = []
     tmp = tempfile.TemporaryDirectory(prefix="frieval-ingest-")
     try:
         con = duckdb.connect(str(db_path))
@@ -517,7 +517,7 @@ def _detect_separator(table: str, header: str, rel_file: str) -> tuple[str, list
     score, sep, names = best
     if score == 0:
         raise InputError(rel_file, "the header names none of the contract columns with separator ',' or ';': "
-                         "expected " + ", ".join(CONTRACT[table]), row=0)
+                         "expected " + ", ".join(CONTRACT[table]))
     return sep, names
 
 
