@@ -1,0 +1,176 @@
+"""DREAM-like weekly benefit status for persons of working age.
+
+Persons in an experiment with emp_ measures start a benefit spell at the start of each period
+(the baseline window and the index week). The spell lasts T ~ Exponential(h) weeks (a constant
+hazard of leaving benefit, no frailty, so the Cox hazard ratio is the planted one); a week is
+coded while the spell lasts (ceil(T) coded weeks), then the person is self-supporting (no code)
+until the next period. In the intervention arm's follow-up h is multiplied by exp(beta). Other
+persons aged 16-66 get background spells and, under 26, SU (student grant) weeks."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+
+from .common import expand, iso_year_week, take_str
+from .effects import SCALES, Truth, measure_type, wanted_sign
+from .population import ADULT, CHILD, PSYCH, Design, People
+
+H0 = 0.035  # weekly hazard of leaving benefit in the baseline period (median spell ~ 20 weeks)
+TREND_DID = np.log(0.9)
+FALLBACK_CODES = {"dagpenge": ["111", "112"], "kontanthjaelp": ["130", "131", "132", "133", "134", "135"],
+                  "sygedagpenge": ["890", "891"], "other": ["299", "751", "771"], "su": ["651", "652"]}
+
+
+def benefit_codes(reference: dict) -> dict[str, list[str]]:
+    """Codes by group from seeds/reference/dream_benefit_codes.csv when present, else common DREAM codes."""
+    rows = reference.get("dream_benefit_codes", [])
+    if not rows:
+        return FALLBACK_CODES
+    out: dict[str, list[str]] = {k: [] for k in FALLBACK_CODES}
+    for r in rows:
+        code = (r.get("benefit_code") or r.get("code") or "").strip()
+        if not code:
+            continue
+        text = " ".join(str(v) for k, v in r.items() if k not in {"citation", "source_url"}).lower()
+        if r.get("is_education_grant", "").lower() == "true":
+            out["su"].append(code)
+            continue
+        if r.get("is_public_support", "true").lower() != "true":
+            continue  # only public-support codes are used for the benefit spells
+        if re.search(r"\bsu\b|uddannelsesst|student", text):
+            out["su"].append(code)
+        elif "sygedag" in text or "sickness" in text:
+            out["sygedagpenge"].append(code)
+        elif "kontanthj" in text or "cash" in text:
+            out["kontanthjaelp"].append(code)
+        elif "dagpenge" in text or "unemploy" in text:
+            out["dagpenge"].append(code)
+        else:
+            out["other"].append(code)
+    return {k: (v or FALLBACK_CODES[k]) for k, v in out.items()}
+
+
+def _weeks(days: int) -> int:
+    return max(int(round(days / 7)), 1)
+
+
+def _horizon(code: str, weeks: int) -> int:
+    m = re.search(r"(\d+)\s*w", code)
+    return min(int(m.group(1)), weeks - 1) if m else weeks - 1
+
+
+@dataclass
+class EmpPlan:
+    b_exit: np.ndarray
+    trend: np.ndarray
+    target: np.ndarray  # bool per experiment: its persons are a benefit cohort
+    codes: dict[str, list[str]]
+    truths: list[Truth]
+
+    @classmethod
+    def build(cls, design: Design, defs: dict, reference: dict) -> "EmpPlan":
+        k = len(design.experiments)
+        b = np.zeros(k)
+        target = np.zeros(k, bool)
+        trend = np.where(design.has_cmp, TREND_DID, 0.0)
+        truths = []
+        for e, exp in enumerate(design.experiments):
+            links = [(m, measure_type(m.measure_code, defs)) for m in exp.measures if m.measure_code.startswith("emp_")]
+            if not links:
+                continue
+            target[e] = True
+            for m, mtype in sorted(links, key=lambda mt: ["time_to_event", "continuous", "binary",
+                                                           "count"].index(mt[1])):
+                s = wanted_sign(m.expected_direction, mtype, exp.experiment_id, m.measure_code)
+                if mtype == "continuous" and _is_support(m.measure_code, defs):
+                    s = -s  # share on public support: up means slower exit
+                if mtype == "count":
+                    s = -s  # benefit weeks: up means slower exit
+                if s != 0:  # the first non-null measure sets the knob
+                    b[e] = 0.7 * s
+                    break
+            h1 = H0 * np.exp(trend[e])
+            weeks = _weeks(design.fu_days[e])
+            for m2, mt2 in links:
+                truths.append(Truth(exp.experiment_id, m2.measure_code, "", SCALES[mt2],
+                                    _truth(m2.measure_code, mt2, h1, b[e], weeks, defs)))
+        return cls(b, trend, target, benefit_codes(reference), truths)
+
+
+def _is_support(code: str, defs: dict) -> bool:
+    text = (code + " " + defs.get(code, {}).get("name_en", "")).lower()
+    return any(w in text for w in ("public_support", "public support", "benefit", "fulltime", "full-time",
+                                   "on_support"))
+
+
+def _degree(h: float, weeks: int) -> float:
+    j = np.arange(weeks)
+    return float(np.mean(1 - np.exp(-h * j)))
+
+
+def _truth(code, mtype, h1, b, weeks, defs) -> float:
+    if mtype == "time_to_event":
+        return b
+    if mtype == "binary":
+        H = _horizon(code, weeks)
+        p0, p1 = 1 - np.exp(-h1 * H), 1 - np.exp(-h1 * np.exp(b) * H)
+        return float(np.log(p1 / (1 - p1)) - np.log(p0 / (1 - p0)))
+    if mtype == "count":
+        return float(np.log((1 - _degree(h1 * np.exp(b), weeks)) / (1 - _degree(h1, weeks))))
+    diff = _degree(h1 * np.exp(b), weeks) - _degree(h1, weeks)
+    return -diff if _is_support(code, defs) else diff
+
+
+def generate(people: People, rng: np.random.Generator, plan: EmpPlan) -> tuple[pa.Table, np.ndarray, np.ndarray]:
+    age = people.age_at_index()
+    eligible = (people.group != CHILD) & (age >= 16) & (age < 67) | (people.group == CHILD) & (age >= 16)
+    idx = np.flatnonzero(eligible)
+    n = len(idx)
+    if n == 0:
+        return pa.table({}), np.zeros(0, np.int64), np.zeros(0, np.int64)
+    exp = people.exp[idx]
+    start = people.obs_start[idx]
+    monday0 = start + (7 - (start + 3) % 7) % 7  # first Monday in the baseline window
+    end = people.exit[idx]
+    n_weeks = np.maximum((end - monday0 + 6) // 7, 0)  # weeks whose Monday is before the exit
+    k_idx = (people.index[idx] - monday0 + 6) // 7  # first week whose Monday is in the follow-up window
+    is_target = plan.target[exp]
+    # spell at the start of each period: always for target persons, else sometimes
+    p_on = np.where(is_target, 1.0, np.where(people.group[idx] == PSYCH, 0.5, 0.15))
+    h0 = np.where(is_target, H0, np.where(people.group[idx] == PSYCH, 0.02, 0.05))
+    on0 = rng.random(n) < p_on
+    on1 = rng.random(n) < p_on
+    h1 = h0 * np.exp(np.where(is_target, plan.trend[exp], 0.0)
+                     + np.where(is_target & people.treat_fu[idx], plan.b_exit[exp], 0.0))
+    len0 = np.where(on0, np.ceil(rng.exponential(1 / h0)), 0).astype(np.int64)
+    len1 = np.where(on1, np.ceil(rng.exponential(1 / h1)), 0).astype(np.int64)
+    student = ~is_target & (age[idx] < 26) & (rng.random(n) < 0.3)
+    groups = ["dagpenge", "kontanthjaelp", "sygedagpenge", "other"]
+    grp = rng.choice(4, n, p=[0.4, 0.4, 0.12, 0.08])
+    code_lists = [plan.codes[g] for g in groups]
+    code_pick = rng.integers(0, 1 << 30, n)
+    code_str = np.array([code_lists[g][c % len(code_lists[g])] for g, c in zip(grp.tolist(), code_pick.tolist())]
+                        + [""], dtype=object)
+    su_code = plan.codes["su"][0]
+    own = expand(n_weeks)
+    first = np.repeat(np.cumsum(n_weeks) - n_weeks, n_weeks)
+    k = np.arange(len(own)) - first
+    kk = k_idx[own]
+    coded = np.where(k < kk, k < len0[own], (k - kk) < len1[own])
+    code_idx = np.where(coded, own, n)
+    codes = code_str[code_idx]
+    codes = np.where(~coded & student[own], su_code, codes)
+    monday = monday0[own] + 7 * k
+    year, week = iso_year_week(monday)
+    mask = codes == ""
+    table = pa.table({
+        "person_id": take_str(people.person_id, idx[own]),
+        "iso_year": pa.array(year.astype(np.int16)),
+        "iso_week": pa.array(week.astype(np.int16)),
+        "benefit_code": pa.array(codes, type=pa.string(), mask=mask),
+    })
+    return table, idx[own], monday
