@@ -44,10 +44,12 @@ def preventable_codes(reference: dict) -> list[str]:
     rows = reference.get("preventable_admission_icd10", [])
     codes = []
     for r in rows:
-        code = (r.get("icd10_code") or r.get("code") or r.get("icd10") or r.get("code_prefix") or "").strip()
+        code = (r.get("icd10_prefix") or r.get("icd10_code") or r.get("code") or "").strip()
         code = code.replace(".", "").upper()
         if code:
-            codes.append(code if code.startswith("D") else "D" + code)
+            code = code if code.startswith("D") else "D" + code
+            # a prefix stands for its subcodes: use the prefix itself and two full-length codes
+            codes += [code] + ([code + "9", code + "1"] if len(code) < 5 else [])
     return sorted(set(codes)) or PREVENTABLE_FALLBACK
 
 

@@ -38,6 +38,7 @@ class Experiment:
     municipalities: list[str]
     measures: list[MeasureLink]
     comparison: list[str] = field(default_factory=list)
+    target_group: str = ""
 
     @property
     def has_comparison(self) -> bool:
@@ -131,7 +132,7 @@ def load_catalogue(seeds_dir: Path = SEEDS_DIR) -> Catalogue:
         comparison = pick_comparison(exp_id, participants, candidates, municipalities) if design == "person" else []
         out.append(Experiment(exp_id, experiments[exp_id].get("network_id", ""), design, start, base_days,
                               fu_days, participants, [links[exp_id][c] for c in sorted(links[exp_id])],
-                              comparison))
+                              comparison, experiments[exp_id].get("target_group_en", "")))
     if not out:
         raise FrievalError(f"{cat_dir / 'indicators.csv'}: no experiment has a measure_code, nothing to synthesise")
     return Catalogue(out, municipalities, measure_defs, reference, "seeds")

@@ -60,9 +60,6 @@ def _stale(table_name: str, t: pa.Table) -> pa.Table:
     elif table_name == "employment_status":
         cols["benefit_code"] = pc.if_else(pc.is_null(t.column("benefit_code")), pa.scalar("111"),
                                           pa.nulls(t.num_rows, pa.string()))
-    elif table_name == "case_events":
-        days = t.column("event_date").to_numpy().astype("datetime64[D]").astype(np.int64) - 2
-        cols["event_date"] = dates(days)
     elif table_name == "fit_sessions":
         cols["item1"] = pc.round(pc.abs(pc.subtract(t.column("item1"), 1.0)), 1)
     elif table_name == "costs":
@@ -81,7 +78,9 @@ def _emit(writers: WaveWriters, name: str, table: pa.Table, fu: np.ndarray, rng:
     base_idx = np.flatnonzero(~fu)
     u = rng.random(len(base_idx))
     same = base_idx[u < REDELIVER_SAME]
-    conflict = base_idx[(u >= REDELIVER_SAME) & (u < REDELIVER_SAME + REDELIVER_CONFLICT)]
+    # case_events: every column but person_id is in the natural key, so a "conflict" would be a new row
+    p_conflict = 0.0 if name == "case_events" else REDELIVER_CONFLICT
+    conflict = base_idx[(u >= REDELIVER_SAME) & (u < REDELIVER_SAME + p_conflict)]
     keep_base = np.setdiff1d(base_idx, conflict, assume_unique=True)
     take = lambda idx: table.take(pa.array(idx, type=pa.int64()))  # noqa: E731
     writers.write(name, "baseline", take(keep_base))

@@ -35,6 +35,12 @@ def target_group(exp: Experiment) -> int:
         return PSYCH
     if "adm" in prefixes:
         return ELDERLY
+    text = f"{exp.experiment_id} {exp.target_group}".lower()
+    if any(w in text for w in ("elderly", "nursing home", "plejehjem", "home care", "home help", "dementia",
+                               "§ 83", "welfare_technology", "physiotherapy")):
+        return ELDERLY
+    if any(w in text for w in ("child", "placement", "youth", "young people")):
+        return CHILD
     return ADULT
 
 
@@ -53,6 +59,7 @@ class Design:
     arm_munis: list[list[np.ndarray]]  # [exp][arm] -> municipality numbers
     arm_weights: list[list[np.ndarray]]
     data_end: int  # last day of data (exclusive) over all experiments
+    weights: np.ndarray = None  # share of persons per experiment
 
     @classmethod
     def build(cls, cat: Catalogue) -> "Design":
@@ -73,10 +80,12 @@ class Design:
         spread = np.array([ENROL_SPREAD_DAYS if e.period_design == "person" else 0 for e in exps])
         start = np.array([e.start_day for e in exps])
         fu = np.array([e.followup_days for e in exps])
+        # more persons where a comparison arm halves the sample and where more measures are linked
+        weights = np.array([(2.0 if e.has_comparison else 1.0) * (1 + 0.15 * len(e.measures)) for e in exps])
         return cls(exps, np.array([target_group(e) for e in exps]), start,
                    np.array([e.baseline_days for e in exps]), fu, spread,
                    np.array([e.has_comparison for e in exps]), codes, arm_munis, arm_weights,
-                   int((start + spread + fu).max()) + 1)
+                   int((start + spread + fu).max()) + 1, weights / weights.sum())
 
 
 @dataclass
@@ -117,7 +126,7 @@ class People:
 
 def allocate(design: Design, rng: np.random.Generator, first_pid: int, n: int) -> People:
     k = len(design.experiments)
-    exp = rng.integers(0, k, n)
+    exp = rng.choice(k, size=n, p=design.weights)
     arm = np.where(design.has_cmp[exp] & (rng.random(n) < 0.5), COMPARISON, INTERVENTION)
     muni = np.empty(n, dtype=np.int32)
     for e in range(k):
