@@ -262,3 +262,44 @@ def _ri_stats(D, a, b, kind):
                     stat += s * np.log(r)
                     psi += Dt * s * (a[None, :, q] - b[None, :, q] * r[:, None]) / A[:, None]
         return stat / np.sqrt(np.sum(psi ** 2, axis=1))
+
+
+# ----------------------------------------------- before/after without comparison, clustered
+def _change_setup(cells, num, den):
+    tot = cells.groupby("post")[list(dict.fromkeys([num, den, "n"]))].sum()
+    codes = pd.factorize(cells["cluster"], sort=True)[0]
+    G, N = codes.max() + 1, int(cells["n"].sum())
+    return tot, codes, G, N
+
+
+def binary_change_clustered(cells: pd.DataFrame):
+    """Follow-up vs baseline log odds ratio and risk difference; cells: cluster, post, n, s1; CR1 by cluster."""
+    tot, codes, G, N = _change_setup(cells, "s1", "n")
+    if len(tot) < 2:
+        return Est(None, None, warnings=["only one period observed"]), Est(None, None)
+    p = (tot["s1"] / tot["n"]).to_dict()
+    sign = np.where(cells["post"].to_numpy() == 1, 1.0, -1.0)
+    pc = cells["post"].map(p).to_numpy()
+    nc = cells["post"].map(tot["n"]).to_numpy()
+    resid = cells["s1"].to_numpy() - cells["n"].to_numpy() * pc
+    c = cr1_factor(G, N, 2)
+    psi = np.bincount(codes, sign * resid / nc, minlength=G)
+    rd = Est.wald(p[1] - p[0], c * np.sum(psi ** 2), df=G - 1)
+    if min(p.values()) <= 0 or max(p.values()) >= 1:
+        return Est(None, None, warnings=["no events or no non-events in a period: the odds ratio is not identified"]), rd
+    psi = np.bincount(codes, sign * resid / (nc * pc * (1 - pc)), minlength=G)
+    return Est.wald(_logit(p[1]) - _logit(p[0]), c * np.sum(psi ** 2), df=G - 1), rd
+
+
+def count_change_clustered(cells: pd.DataFrame) -> Est:
+    """Follow-up vs baseline log rate ratio; cells: cluster, post, n, y, e; CR1 by cluster."""
+    tot, codes, G, N = _change_setup(cells, "y", "e")
+    if len(tot) < 2:
+        return Est(None, None, warnings=["only one period observed"])
+    if (tot["y"] <= 0).any():
+        return Est(None, None, warnings=["no events in a period: the rate ratio is not identified"])
+    r = (tot["y"] / tot["e"]).to_dict()
+    sign = np.where(cells["post"].to_numpy() == 1, 1.0, -1.0)
+    resid = cells["y"].to_numpy() - cells["post"].map(r).to_numpy() * cells["e"].to_numpy()
+    psi = np.bincount(codes, sign * resid / cells["post"].map(tot["y"]).to_numpy(), minlength=G)
+    return Est.wald(np.log(r[1] / r[0]), cr1_factor(G, N, 2) * np.sum(psi ** 2), df=G - 1)

@@ -17,8 +17,9 @@ import pandas as pd
 
 from ..errors import FrievalError
 from .results import bh_adjust, finite
-from .suffstats import (Est, binary_cohort, binary_did, binary_paired, count_cohort, count_did, count_paired,
-                        ols_cells, paired_mean, ri_p_value, welch)
+from .suffstats import (Est, binary_change_clustered, binary_cohort, binary_did, binary_paired,
+                        count_change_clustered, count_cohort, count_did, count_paired, ols_cells, paired_mean,
+                        ri_p_value, welch)
 
 MIN_N = 20            # persons per arm (or period) below which an estimate is flagged
 FEW_CLUSTERS = 10     # treated (or comparison) municipalities below which bootstrap / RI p-values are used
@@ -184,13 +185,22 @@ def _common_warnings(r, design, paired) -> list[str]:
             w.append(f"small n: {r.n_int} intervention / {r.n_cmp} comparison persons (minimum {MIN_N})")
         if r.g_int < FEW_CLUSTERS or r.g_cmp < FEW_CLUSTERS:
             w.append(f"few clusters: {r.g_int} intervention / {r.g_cmp} comparison municipalities")
-    elif r.n_int < MIN_N:
-        w.append(f"small n: {r.n_int} persons (minimum {MIN_N})")
+    else:
+        if r.n_int < MIN_N:
+            w.append(f"small n: {r.n_int} persons (minimum {MIN_N})")
+        if r.g_int < FEW_CLUSTERS:
+            w.append(f"{r.g_int} municipalities (< {FEW_CLUSTERS}): person-level standard errors, which ignore "
+                     f"municipality-level shocks")
     if paired and r.n_both < r.n_persons:
         w.append(f"{r.n_persons - r.n_both} persons not observed in both periods left out of the paired comparison")
     if not paired and r.period_design == "person":
         w.append(f"only {r.n_both} of {r.n_persons} persons observed in both periods: periods compared as cohorts")
     return w
+
+
+def _by_cluster(r) -> bool:
+    """Before/after without comparison: cluster by municipality when there are enough of them."""
+    return r.g_int >= FEW_CLUSTERS
 
 
 def _few(r) -> bool:
@@ -242,10 +252,21 @@ def _continuous(con, g, seed, task) -> list[dict]:
             est = ols_cells(X, c["n"].to_numpy(float), c["s1"].to_numpy(float), c["cluster"].to_numpy(), 3,
                             few_clusters=few, seed=_seed(seed, *key), B=N_BOOT)
             method = "OLS DiD (arm × period), CR1 cluster-robust SE by municipality"
+        elif design == "paired" and key in changes and _by_cluster(r):
+            c = changes[key]
+            est = ols_cells(np.ones((len(c), 1)), c["n"].to_numpy(float), c["s1"].to_numpy(float),
+                            c["cluster"].to_numpy(), 0, few_clusters=False, seed=0, B=0)
+            method = "mean of follow-up − baseline, same persons, CR1 cluster-robust SE by municipality"
         elif design == "paired" and key in changes:
             c = changes[key]
             est = paired_mean(c["n"].sum(), c["s1"].sum(), c["s2"].sum())
             method = "paired t: mean of follow-up − baseline, same persons"
+        elif key in cells and _by_cluster(r) and cells[key]["post"].nunique() == 2:
+            c = cells[key]
+            X = np.column_stack([np.ones(len(c)), c["post"].to_numpy(float)])
+            est = ols_cells(X, c["n"].to_numpy(float), c["s1"].to_numpy(float), c["cluster"].to_numpy(), 1,
+                            few_clusters=False, seed=0, B=0)
+            method = "follow-up cohort − baseline cohort (OLS), CR1 cluster-robust SE by municipality"
         elif key in cells:
             c = cells[key].groupby("post")[["n", "s1", "s2"]].sum()
             if len(c) == 2:
@@ -302,6 +323,9 @@ def _binary(con, g, seed, task) -> list[dict]:
                              f"the treated municipalities; CI from the cluster-robust t(G−1) and may be too narrow")
                 else:
                     w.append("few clusters: cluster-robust p-value and CI may be too small")
+        elif key in cells and _by_cluster(r):
+            lor, rd = binary_change_clustered(cells[key])
+            method = "marginal logistic follow-up vs baseline, CR1 cluster-robust SE by municipality"
         elif design == "paired" and key in pairs:
             s = pairs[key].iloc[0]
             lor, rd = binary_paired(s["n"], s["y0"], s["y1"], s["yboth"])
@@ -369,6 +393,9 @@ def _count(con, g, seed, task) -> list[dict]:
                              f"the treated municipalities; CI from the cluster-robust t(G−1) and may be too narrow")
                 else:
                     w.append("few clusters: cluster-robust p-value and CI may be too small")
+        elif key in cells and _by_cluster(r):
+            est = count_change_clustered(cells[key])
+            method = "Poisson follow-up vs baseline, log(person-years) offset, CR1 cluster-robust SE by municipality"
         elif design == "paired" and key in pairs:
             est = count_paired(pairs[key].iloc[0].to_dict())
             method = "Poisson before/after (same persons), log(person-years) offset, person-level sandwich SE"
@@ -416,8 +443,12 @@ def _time_to_event(con, g, seed, task) -> list[dict]:
                 method = "Cox DiD (Efron ties), cluster-robust SE by municipality"
             else:
                 X = p[:, None]
-                clusters = c["person_id"].to_numpy() if paired else None
-                method = "Cox before/after (Efron ties)" + (", robust SE by person" if paired else "")
+                if _by_cluster(r):
+                    clusters = c["cluster"].to_numpy()
+                    method = "Cox before/after (Efron ties), cluster-robust SE by municipality"
+                else:
+                    clusters = c["person_id"].to_numpy() if paired else None
+                    method = "Cox before/after (Efron ties)" + (", robust SE by person" if paired else "")
             est = cox_grouped(c["t"].to_numpy(float), c["d"].to_numpy(float), X, clusters)
             if design == "did" and _few(r):
                 w.append("few clusters: cluster-robust p-value and CI may be too small")
