@@ -107,10 +107,10 @@ def _print_table(result) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    console = Console(width=None if sys.stdout.isatty() else 120)
     table = Table(title=f"{result.design}: {result.method}  (n = {result.n})")
     for col in ("term", "estimate", "std. error", "95% CI", "p", "ratio"):
-        table.add_column(col, justify="left" if col == "term" else "right")
+        table.add_column(col, justify="left" if col == "term" else "right", no_wrap=col == "term")
     for t in result.terms:
         name = f"[bold]{t.term}[/bold]" if t.term == result.effect_term else t.term
         ci = f"{_fmt(t.ci_low)} – {_fmt(t.ci_high)}" if t.ci_low is not None else "–"
