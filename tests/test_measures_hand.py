@@ -121,6 +121,11 @@ INDICATORS = (
 )
 
 MY_MARTS = "+fct_indicator_values +fct_series +dim_measures +int_employment_unknown_codes_counted"
+MY_MODELS = ["int_experiment_measures_linked", "int_person_periods",
+             "int_admissions_merged_to_stays", "int_admissions_readmissions_flagged",
+             "int_admissions_measures", "int_employment_weeks_classified",
+             "int_employment_unknown_codes_counted", "int_employment_measures",
+             "fct_person_measures", "fct_indicator_values", "fct_series", "dim_measures"]
 
 
 def _project_dir(tmp: Path) -> Path:
@@ -187,8 +192,11 @@ def warehouse(tmp_path_factory):
     try:
         run_dbt(["seed", "--select", "path:seeds/reference"], db_path=db, work_dir=work)
         _load_fixture(db)
-        run_dbt(["build", "--select", *MY_MARTS.split(), "--exclude", "path:models/staging",
-                 "resource_type:seed"], db_path=db, work_dir=work)
+        exclude = ["--exclude", "path:models/staging", "resource_type:seed"]
+        # every model the marts need (colleagues' measure models included) ...
+        run_dbt(["run", "--select", *MY_MARTS.split(), *exclude], db_path=db, work_dir=work)
+        # ... then this library's models again with their unit tests and data tests
+        run_dbt(["build", "--select", *MY_MODELS, *exclude], db_path=db, work_dir=work)
     finally:
         dbt_runner.PROJECT_ROOT = old_root
     con = duckdb.connect(str(db), read_only=True)
