@@ -86,6 +86,9 @@ def run_effects(db_path, seed: int = 20161201, progress=None) -> EffectsSummary:
                 con.execute(f"select 1 from {tbl} limit 0")
             except duckdb.CatalogException:
                 raise FrievalError(f"{db_path}: table {tbl} not found; build the measure marts first") from None
+        # one thread: DuckDB's parallel sums of doubles are order-dependent in the last bits, and two runs
+        # must give byte-identical tables
+        con.execute("set threads to 1")
         con.execute("create schema if not exists marts")
         con.execute(f"create or replace temp view pm_base as {BASE}")
         stamp = con.execute("select min(run_id), min(run_started_at) from marts.fct_person_measures").fetchone()
@@ -505,6 +508,7 @@ def _finish(rows: list[dict], stamp, con) -> pd.DataFrame:
                         ascending=[True, True, True, False, True, True], kind="mergesort").reset_index(drop=True)
     for c in ["estimate", "std_error", "ci_low", "ci_high", "p_value", "p_value_adj", "ratio", "effect_per_1000_dkk"]:
         df[c] = pd.to_numeric(df[c], errors="coerce").astype(float)
+        df[c] = [float(f"{x:.12g}") if np.isfinite(x) else np.nan for x in df[c]]  # guard against last-bit noise
     for c in ["n_intervention", "n_comparison", "n_clusters_intervention", "n_clusters_comparison"]:
         df[c] = pd.array(df[c], dtype="Int64")
     df["run_started_at"] = pd.to_datetime(df["run_started_at"])
