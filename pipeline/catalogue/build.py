@@ -169,7 +169,8 @@ def build(shared: Path, out: Path) -> dict[str, int]:
     extras = load_yaml(HERE / "extras_000_003.yaml")
     labels_path = HERE / "labels_da.yaml"
     labels = load_yaml(labels_path) if labels_path.exists() else {}
-    node_da = (labels or {}).get("nodes", {}) or {}
+    node_da = {f"{eid}__{key}": text for eid, d in ((labels or {}).get("nodes") or {}).items()
+               for key, text in (d or {}).items()}
     ind_da = (labels or {}).get("indicators", {}) or {}
 
     # ---------------------------------------------------------------- municipalities
@@ -437,6 +438,12 @@ def build(shared: Path, out: Path) -> dict[str, int]:
     for r in nodes + exemptions + exp_munis:
         if not (1 <= int(r["source_line"]) <= src.n_lines(r["source_doc"])):
             raise BuildError(f"source_line {r['source_line']} outside {r['source_doc']}")
+    missing_da = [n["node_id"] for n in nodes if not n["label_da"]]
+    if missing_da:
+        raise BuildError(f"{len(missing_da)} nodes without a Danish label in labels_da.yaml, e.g. {missing_da[0]}")
+    stray = set(node_da) - {n["node_id"] for n in nodes}
+    if stray:
+        raise BuildError(f"labels_da.yaml has labels for unknown nodes, e.g. {sorted(stray)[0]}")
     bad_net = {e["network_id"] for e in experiments} - network_ids
     if bad_net:
         raise BuildError(f"experiments refer to unknown networks {bad_net}")
