@@ -1,1 +1,103 @@
-"""Per-network evaluation reports (issue 5): compute once, disclosure control, render."""
+"""Per-network evaluation reports (issue 5).
+
+build_reports: read the warehouse read-only, compute every table and chart series once for all
+networks with disclosure control (data.py, disclosure.py), write OUT/report_data and OUT/exports,
+render reports/network_report.qmd per network (render.py), write the index (index.py) and ship
+the dbt docs beside the reports so every indicator links to its SQL model.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import FrievalError
+from ..progress import NULL_STEPS
+
+
+@dataclass
+class ReportSummary:
+    reports: list = field(default_factory=list)  # Paths of the per-network reports
+    index: Path | None = None
+    docs: Path | None = None
+    renderer: str = ""
+    seconds: dict = field(default_factory=dict)  # network_id -> render seconds
+    suppressed: dict = field(default_factory=dict)  # primary / secondary counts, effects
+
+    def describe(self) -> str:
+        return (f"{len(self.reports)} reports ({self.renderer}); suppressed: "
+                + ", ".join(f"{k} {v}" for k, v in self.suppressed.items()))
+
+
+def build_reports(db_path, out_dir, lang: str = "da", threshold: int = 5, dbt_target_dir=None,
+                  progress=None, *, dbt_docs: bool = True, networks: list | None = None) -> ReportSummary:
+    from . import data as report_data
+    from .index import write_index
+    from .render import render_all, renderer_name
+
+    if lang not in ("da", "en"):
+        raise FrievalError(f"--lang {lang}: expected da or en")
+    progress = progress or NULL_STEPS
+    db_path, out_dir = Path(db_path).resolve(), Path(out_dir).resolve()
+    reports_dir = out_dir / "reports"
+    reports_dir.mkdir(parents=True, exist_ok=True)
+    summary = ReportSummary(renderer=renderer_name())
+    if dbt_docs:  # dbt opens the warehouse itself: before our read-only connection
+        task = progress.task("dbt docs generate", total=None)
+        summary.docs = ship_dbt_docs(db_path, reports_dir, dbt_target_dir)
+        task.done()
+    task = progress.task("report data (computed once, disclosure-controlled)", total=None)
+    d = report_data.compute(db_path, threshold)
+    d.write(out_dir)
+    task.done()
+    s = d.tables["suppression"]
+    summary.suppressed = {"counts_primary": int(s.counts_primary.sum()),
+                          "counts_secondary": int(s.counts_secondary.sum()),
+                          "effects_suppressed": int(s.effects_suppressed.sum()),
+                          "chart_points_dropped": int(s.series_points_dropped_all.max()) if len(s) else 0}
+    nets = d.tables["networks"]
+    if networks is not None:
+        nets = nets[nets.network_id.isin(networks)]
+    from .i18n import t
+
+    jobs = [{"network_id": n.network_id, "lang": lang, "data_dir": out_dir / "report_data",
+             "title": t("title", lang, network=getattr(n, "name_" + lang))} for n in nets.itertuples(index=False)]
+    task = progress.task(f"render {len(jobs)} reports ({summary.renderer})", total=len(jobs))
+    rendered = render_all(jobs, reports_dir, task)
+    task.done()
+    summary.reports = [r.path for r in rendered]
+    summary.seconds = {r.path.stem: round(r.seconds, 2) for r in rendered}
+    summary.index = write_index(reports_dir, nets, lang, threshold, {r.path.stem: r.path for r in rendered},
+                                docs=summary.docs is not None)
+    return summary
+
+
+def ship_dbt_docs(db_path: Path, reports_dir: Path, dbt_target_dir=None) -> Path:
+    """`dbt docs generate --static` and copy static_index.html to reports/dbt-docs/index.html.
+
+    The manifest is copied beside it so tests (and readers) can check every link target."""
+    from ..dbt_runner import run_dbt
+
+    tmp = None
+    target = Path(dbt_target_dir) if dbt_target_dir else None
+    if target is not None and target.name == "target" and target.parent.name == "dbt":
+        work_dir = target.parent.parent
+    else:
+        tmp = tempfile.mkdtemp(prefix="frieval-dbt-docs-")
+        work_dir = Path(tmp)
+    try:
+        result = run_dbt(["docs", "generate", "--static"], db_path=db_path, work_dir=work_dir)
+        static = result.target_dir / "static_index.html"
+        if not static.is_file():
+            raise FrievalError(f"dbt docs generate wrote no {static}")
+        dest = reports_dir / "dbt-docs"
+        dest.mkdir(parents=True, exist_ok=True)
+        shutil.copy(static, dest / "index.html")
+        shutil.copy(result.target_dir / "manifest.json", dest / "manifest.json")
+        return dest / "index.html"
+    finally:
+        if tmp:
+            shutil.rmtree(tmp, ignore_errors=True)

@@ -140,8 +140,11 @@ def _compute(wh: _Warehouse, T: int) -> ReportData:
     net = networks.copy()
     net["n_experiments"] = net.network_id.map(experiments.groupby("network_id").size()).fillna(0).astype(int)
     counts_pub = counts.merge(experiments[["experiment_id", "network_id"]], on="experiment_id", how="left")
+    meas = measures.reset_index()[[c for c in ("measure_code", "family", "name_da", "name_en", "measure_type",
+                                                "unit", "aggregation", "better_when", "sql_model")
+                                    if c in measures.reset_index().columns]]
     tables = {
-        "meta": meta, "networks": net, "experiments": exp_table, "panel": panel,
+        "measures": meas, "meta": meta, "networks": net, "experiments": exp_table, "panel": panel,
         "counts": counts_pub[counts_pub.level != "municipality"].reset_index(drop=True),
         "pt_nodes": pt_nodes, "pt_edges": pt_edges, "pt_links": pt_links, "series": series,
         "methods": methods, "quality_files": quality_files, "quality_reasons": quality_reasons,
@@ -246,8 +249,7 @@ def _kaplan_meier(wh, measures: pd.DataFrame, T: int):
     from statsmodels.duration.survfunc import SurvfuncRight
 
     tte = [m for m in measures.index if measures.measure_type.get(m) == "time_to_event"]
-    empty = pd.DataFrame(columns=["experiment_id", "chart", "measure_code", "stratum", "arm", "period",
-                                  "x", "x_date", "y", "y_low", "y_high", "centre"])
+    empty = pd.DataFrame(columns=SERIES_COLS)
     if not tte or not wh.has("marts.fct_person_measures"):
         return empty, pd.DataFrame(columns=["experiment_id", "measure_code", "stratum", "arm", "period",
                                             "median"])
@@ -264,11 +266,11 @@ def _kaplan_meier(wh, measures: pd.DataFrame, T: int):
         sf = SurvfuncRight(g.value.to_numpy(dtype=float), status)
         times, prob, risk = sf.surv_times, sf.surv_prob, sf.n_risk
         se = sf.surv_prob_se
-        series.append((ex, "km", mc, st, arm, period, 0.0, pd.NaT, 1.0, 1.0, 1.0, np.nan))
+        series.append((ex, "km", mc, mc, st, arm, period, 0.0, pd.NaT, 1.0, 1.0, 1.0, np.nan))
         for t, p, r, s in zip(times, prob, risk, se):
             if r < T:
                 break
-            series.append((ex, "km", mc, st, arm, period, float(t), pd.NaT, float(p),
+            series.append((ex, "km", mc, mc, st, arm, period, float(t), pd.NaT, float(p),
                            float(max(0.0, p - 1.96 * s)), float(min(1.0, p + 1.96 * s)), np.nan))
         below = np.where(prob <= 0.5)[0]
         med = float(times[below[0]]) if len(below) and risk[below[0]] >= T else np.nan
@@ -451,7 +453,7 @@ def _programme_theory(nodes, edges, panel, experiments):
             links.append({**base, "indicator_id": ind.indicator_id, "grade": ind.grade})
     links = pd.DataFrame(links)
     cols = ["name_da", "name_en", "measure_code", "stratum", "aggregation", "unit", "v_ib", "v_if", "v_cb",
-            "v_cf", "nd_ib", "nd_if", "nd_cb", "nd_cf", "est", "lo", "hi", "scale", "design", "verdict",
+            "v_cf", "nd_ib", "nd_if", "nd_cb", "nd_cf", "est", "lo", "hi", "scale", "design", "verdict", "sql_model",
             "no_counterfactual", "docs_link", "not_computable_reason"]
     if not links.empty:
         links = links.merge(panel[["indicator_id", *cols]], on="indicator_id", how="left")
@@ -469,33 +471,49 @@ def _combine(grades: list) -> str:
     return "inconclusive"
 
 
+SERIES_COLS = ["experiment_id", "chart", "series_code", "measure_code", "stratum", "arm", "period", "x",
+               "x_date", "y", "y_low", "y_high", "centre"]
+
+
 def _fct_series(wh, T: int, supp: dict) -> pd.DataFrame:
-    """Run charts, ORS trajectories and self-support by week from marts.fct_series (points with n >= T)."""
-    cols = ["experiment_id", "chart", "measure_code", "stratum", "arm", "period", "x", "x_date", "y",
-            "y_low", "y_high", "centre"]
+    """Run charts (month), FIT score trajectories (session) and self-support by week since index
+    from marts.fct_series; a point is drawn only when at least T persons are behind it."""
     supp["series_points_dropped"] = 0
     if not wh.has("marts.fct_series"):
         supp["series_missing"] = True
-        return pd.DataFrame(columns=cols)
+        return pd.DataFrame(columns=SERIES_COLS)
     have = set(wh.columns("marts.fct_series"))
-    need = {"experiment_id", "measure_code", "arm", "axis", "x", "n_persons", "value"}
+    need = {"experiment_id", "arm", "series_code", "time_unit", "t", "n_persons", "value"}
     if not need <= have:
         raise FrievalError(f"marts.fct_series lacks columns {sorted(need - have)} the report needs")
-    s = wh.df("select * from marts.fct_series")
-    s["stratum"] = s.get("stratum", pd.Series("", index=s.index)).fillna("").astype(str)
-    keep = s.n_persons >= T
+    s = wh.df("select experiment_id, arm, series_code, time_unit, t, n_persons, value from marts.fct_series")
+    keep = (s.n_persons >= T) & s.value.notna()
     supp["series_points_dropped"] = int((~keep).sum())
-    s = s[keep & s.value.notna()].copy()
-    chart = {"month": "run", "session": "ors", "week_since_index": "selfsupport"}
-    s["chart"] = s.axis.map(chart).fillna(s.axis)
-    s["x_date"] = pd.to_datetime(s["month_start"]) if "month_start" in s else pd.NaT
-    s["period"] = s["period"] if "period" in s else None
+    s = s[keep].copy()
+    s["chart"] = s.time_unit.map({"month": "run", "session": "fit", "week_since_index": "selfsupport"}
+                                 ).fillna(s.time_unit)
+    s["x"] = s.t.astype(float)
+    month = s.time_unit == "month"
+    s["x_date"] = pd.NaT
+    s.loc[month, "x_date"] = pd.to_datetime((s.loc[month, "t"] * 100 + 1).astype(int).astype(str),
+                                            format="%Y%m%d")
+    s["x_date"] = pd.to_datetime(s["x_date"])
+    # FIT: series_code 'fit_mean_score_<period>|<respondent>|<instrument>'.
+    fit = s.series_code.str.startswith("fit_mean_score_")
+    parts = s.loc[fit, "series_code"].str.removeprefix("fit_mean_score_").str.split("|", n=1)
+    s["period"] = None
+    s["stratum"] = ""
+    s.loc[fit, "period"] = parts.str[0]
+    s.loc[fit, "stratum"] = parts.str[1]
+    s.loc[fit, "series_code"] = "fit_mean_score"
+    s["measure_code"] = None
     s["y"] = s.value.astype(float)
-    s["y_low"] = s["value_low"] if "value_low" in s else np.nan
-    s["y_high"] = s["value_high"] if "value_high" in s else np.nan
-    # Run-chart centre line: the median of the arm's shown points (Perla et al. run-chart rules).
-    s["centre"] = s.groupby(["experiment_id", "measure_code", "stratum", "arm", "chart"]).y.transform("median")
-    return s[cols].reset_index(drop=True)
+    s["y_low"] = np.nan
+    s["y_high"] = np.nan
+    # Run-chart centre line: the median of the arm's shown points.
+    s["centre"] = np.nan
+    s.loc[month, "centre"] = s[month].groupby(["experiment_id", "series_code", "arm"]).y.transform("median")
+    return s[SERIES_COLS].reset_index(drop=True)
 
 
 def _value_charts(cell_values, measures) -> pd.DataFrame:
@@ -508,7 +526,8 @@ def _value_charts(cell_values, measures) -> pd.DataFrame:
     for name, mask in (("admission_rate", adm), ("reliable_change", fit)):
         part = cv[mask.astype(bool)]
         out.append(pd.DataFrame({
-            "experiment_id": part.experiment_id, "chart": name, "measure_code": part.measure_code,
+            "experiment_id": part.experiment_id, "chart": name, "series_code": part.measure_code,
+            "measure_code": part.measure_code,
             "stratum": part.stratum, "arm": part.arm, "period": part.period, "x": np.nan, "x_date": pd.NaT,
             "y": part.value, "y_low": np.nan, "y_high": np.nan, "centre": np.nan}))
     return pd.concat(out, ignore_index=True)

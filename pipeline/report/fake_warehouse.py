@@ -193,26 +193,34 @@ def build_fake_warehouse(db_path: Path, seed: int = 1) -> Path:
             effect_per_1000_dkk=None, run_id="fake-run", run_started_at=pd.Timestamp("2026-01-01")))
     put("marts.fct_effects", pd.DataFrame(eff))
 
-    # Series: monthly values by arm (run charts), ORS by session, self-support by week since index.
+    # Series in the columns of models/marts/fct_series.sql (series_code, time_unit, t).
     series = []
     for ex, *_ in EXPERIMENTS:
-        for mc, st in sorted({(mc, st or "") for i, e, mc, st, *_ in INDICATORS if e == ex and mc}):
-            for arm in ("intervention", "comparison"):
+        codes = {mc for i, e, mc, st, *_ in INDICATORS if e == ex and mc}
+        for arm in ("intervention", "comparison"):
+            if ex == "E_EMP" and arm == "comparison":
+                continue
+            if codes & {"adm_stays", "cost_per_person_month"}:
                 for k in range(24):
-                    n = int(rng.integers(2, 40))
-                    series.append((ex, mc, st, arm, "month", float(k),
-                                   pd.Timestamp("2017-01-01") + pd.DateOffset(months=k), n, float(rng.normal(10, 2))))
-            if mc.startswith("fit_ors"):
-                for arm in ("intervention", "comparison"):
+                    t = (2017 + k // 12) * 100 + k % 12 + 1
+                    series.append((ex, arm, "adm_admissions_rate_month", "month", t, int(rng.integers(2, 40)),
+                                   float(rng.normal(600, 100))))
+                    series.append((ex, arm, "cost_per_person_month_total", "month", t, int(rng.integers(2, 40)),
+                                   float(rng.normal(9000, 800))))
+            if any(c.startswith("fit_") for c in codes):
+                for period in ("baseline", "followup"):
                     for k in range(1, 9):
-                        series.append((ex, "fit_ors", "child|CORS", arm, "session", float(k), None,
-                                       int(30 / k) + 1, 20 + k + float(rng.normal())))
-            if mc.startswith("emp_"):
-                for k in range(0, 52):
-                    series.append((ex, "emp_selfsupport_week", "", "intervention", "week_since_index", float(k),
-                                   None, 47, 0.2 + k / 100))
-    put("marts.fct_series", pd.DataFrame(series, columns=[
-        "experiment_id", "measure_code", "stratum", "arm", "axis", "x", "month_start", "n_persons", "value"]))
+                        series.append((ex, arm, f"fit_mean_score_{period}|child|CORS", "session", k,
+                                       int(30 / k) + 1 if arm == "intervention" else 3, 20 + k + float(rng.normal())))
+            if any(c.startswith("emp_") for c in codes):
+                for k in range(-20, 52):
+                    series.append((ex, arm, "emp_selfsupport_share_week", "week_since_index", k, 47,
+                                   min(1.0, max(0.0, 0.3 + k / 150 + float(rng.normal(0, 0.02))))))
+    fs = pd.DataFrame(series, columns=["experiment_id", "arm", "series_code", "time_unit", "t", "n_persons",
+                                       "value"])
+    fs.insert(0, "run_started_at", pd.Timestamp("2026-01-01"))
+    fs.insert(0, "run_id", "fake-run")
+    put("marts.fct_series", fs)
 
     tables = ["persons", "enrolment", "admissions", "employment_status", "case_events", "fit_sessions",
               "costs", "experience"]

@@ -1,0 +1,200 @@
+"""Render reports/network_report.qmd once per network.
+
+With Quarto on PATH: `quarto render` with the parameters in a YAML file (pitfalls 11-14: the
+project venv's Python, each render in its own folder with an explicit output name).
+Without Quarto (the default here and in CI): the same .qmd is read with jupytext (R Markdown
+chunk syntax), the parameters are injected after the `tags: [parameters]` cell as papermill does,
+the notebook is executed by nbclient (one kernel reused for all reports of a build), and the
+executed notebook's HTML outputs are converted by pandoc into one self-contained HTML file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from ..errors import FrievalError
+from ..paths import PROJECT_ROOT, REPORTS_SRC_DIR
+
+QMD = REPORTS_SRC_DIR / "network_report.qmd"
+PARAMS_TAG = "#| tags: [parameters]"
+
+
+@dataclass
+class Rendered:
+    path: Path
+    seconds: float
+    renderer: str
+
+
+def renderer_name() -> str:
+    return "quarto" if shutil.which("quarto") else "nbclient+pandoc"
+
+
+def load_notebook(params: dict, qmd: Path = QMD) -> nbformat.NotebookNode:
+    """The .qmd as a notebook with the parameters injected after the parameters cell."""
+    import jupytext
+
+    nb = jupytext.reads(qmd.read_text(encoding="utf-8"), fmt="Rmd")
+    nb.cells = [c for c in nb.cells if c.cell_type != "raw"]  # the YAML front matter
+    idx = next((i for i, c in enumerate(nb.cells) if c.cell_type == "code" and PARAMS_TAG in c.source), None)
+    if idx is None:
+        raise FrievalError(f"{qmd}: no cell tagged '{PARAMS_TAG}'")
+    src = "# injected parameters\n" + "".join(f"{k} = {v!r}\n" for k, v in params.items())
+    cell = nbformat.v4.new_code_cell(src)
+    cell.metadata["tags"] = ["injected-parameters"]
+    nb.cells.insert(idx + 1, cell)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    return nb
+
+
+# pandoc's --embed-resources pass scans the whole HTML; on the 4.6 MB plotly.js that takes ~10 s
+# per report. The script goes through pandoc as this placeholder and is put back afterwards.
+BIG_SCRIPT = 200_000
+PLACEHOLDER = '<script type="text/javascript" data-frieval-inline="{k}"></script>'
+
+
+def html_only(nb: nbformat.NotebookNode, what: str, big: dict | None = None) -> nbformat.NotebookNode:
+    """Keep what the reader sees (echo: false): each HTML output becomes a raw HTML cell.
+
+    With `big` (a dict), inline scripts larger than BIG_SCRIPT are replaced by placeholders and
+    stored in it (see pandoc_convert)."""
+    out = nbformat.v4.new_notebook()
+    out.metadata = nb.metadata
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            out.cells.append(cell)
+            continue
+        if cell.cell_type != "code":
+            continue
+        for o in cell.get("outputs", []):
+            if o.get("output_type") == "error":
+                raise FrievalError(f"{what}: report cell failed: {o.get('ename')}: {o.get('evalue')}")
+            data = o.get("data", {})
+            if "text/html" in data:
+                text = data["text/html"]
+                if big is not None and len(text) > BIG_SCRIPT and text.startswith("<script") and \
+                        text.count("<script") == 1 and text.rstrip().endswith("</script>"):
+                    key = PLACEHOLDER.format(k=len(big))
+                    big[key] = text
+                    text = key
+                raw = nbformat.v4.new_raw_cell(text)
+                raw.metadata["format"] = "text/html"
+                out.cells.append(raw)
+    return out
+
+
+class FallbackRenderer:
+    """Executes the .qmd with a Jupyter kernel (kept for all reports) and converts with pandoc."""
+
+    def __init__(self, timeout: int = 600):
+        from jupyter_client.manager import KernelManager
+
+        self.timeout = timeout
+        self.km = KernelManager(kernel_name="python3")
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join([str(PROJECT_ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+        self.km.start_kernel(env=env, cwd=str(PROJECT_ROOT))
+
+    def close(self):
+        if self.km.has_kernel:
+            self.km.shutdown_kernel(now=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def render(self, params: dict, out_html: Path, title: str, lang: str) -> None:
+        from nbclient import NotebookClient
+        from nbclient.exceptions import CellExecutionError
+
+        nb = load_notebook(params)
+        client = NotebookClient(nb, km=self.km, timeout=self.timeout, allow_errors=False)
+        try:
+            client.execute()
+        except CellExecutionError as err:
+            text = re.sub(r"\x1b\[[0-9;]*m", "", str(err)).strip()
+            first = text.splitlines()[-1] if text else "cell failed"
+            raise FrievalError(f"report {params.get('network_id')} ({lang}): {first}") from None
+        finally:
+            if client.kc is not None:
+                client.kc.stop_channels()
+        big: dict = {}
+        pandoc_convert(html_only(nb, f"report {params.get('network_id')}", big), out_html, title, lang, big)
+
+
+def pandoc_convert(nb: nbformat.NotebookNode, out_html: Path, title: str, lang: str, big: dict | None = None) -> None:
+    import pypandoc
+
+    with tempfile.TemporaryDirectory(prefix="frieval-pandoc-") as tmp:
+        src = Path(tmp) / "report.ipynb"
+        nbformat.write(nb, src)
+        cmd = [pypandoc.get_pandoc_path(), "-f", "ipynb", "-t", "html5", "--standalone", "--embed-resources",
+               "--mathml", "--metadata", f"pagetitle={title}", "--metadata", f"lang={lang}",
+               "--variable", "maxwidth=78em", "-o", str(out_html), str(src)]
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise FrievalError(f"pandoc failed for {out_html.name}: {proc.stderr.strip().splitlines()[-1:]}")
+    if big:
+        page = out_html.read_text(encoding="utf-8")
+        for key, script in big.items():
+            if page.count(key) != 1:
+                raise FrievalError(f"{out_html.name}: placeholder for an inline script not found once in pandoc output")
+            page = page.replace(key, script)
+        out_html.write_text(page, encoding="utf-8")
+
+
+def quarto_render(params: dict, out_html: Path, title: str, lang: str) -> None:
+    import yaml
+
+    quarto = shutil.which("quarto")
+    with tempfile.TemporaryDirectory(prefix="frieval-quarto-") as tmp:
+        work = Path(tmp)
+        shutil.copy(QMD, work / QMD.name)
+        (work / "params.yml").write_text(yaml.safe_dump(params, allow_unicode=True), encoding="utf-8")
+        env = dict(os.environ)
+        env["QUARTO_PYTHON"] = sys.executable
+        env["PYTHONPATH"] = os.pathsep.join([str(PROJECT_ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+        cmd = [quarto, "render", QMD.name, "--to", "html", "--execute-params", "params.yml",
+               "-M", f"pagetitle:{title}", "-M", f"lang:{lang}", "--output", "report.html"]
+        proc = subprocess.run(cmd, cwd=work, env=env, capture_output=True, text=True)
+        if proc.returncode != 0:
+            tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
+            raise FrievalError(f"quarto render failed for {out_html.name}: {' | '.join(tail)}")
+        shutil.move(str(work / "report.html"), out_html)
+
+
+def render_all(jobs: list[dict], out_dir: Path, progress_task=None) -> list[Rendered]:
+    """jobs: dicts with network_id, lang, data_dir, title. Writes out_dir/<network_id>.html."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    done: list[Rendered] = []
+    name = renderer_name()
+    fallback = None if name == "quarto" else FallbackRenderer()
+    try:
+        for job in jobs:
+            start = time.perf_counter()
+            out_html = out_dir / f"{job['network_id']}.html"
+            params = {"network_id": job["network_id"], "lang": job["lang"], "data_dir": str(job["data_dir"]),
+                      "renderer": name}
+            if fallback is None:
+                quarto_render(params, out_html, job["title"], job["lang"])
+            else:
+                fallback.render(params, out_html, job["title"], job["lang"])
+            done.append(Rendered(out_html, time.perf_counter() - start, name))
+            if progress_task is not None:
+                progress_task.advance(1)
+    finally:
+        if fallback is not None:
+            fallback.close()
+    return done
