@@ -1,0 +1,56 @@
+-- One row per experiment x person x period x FIT session. Cohort logic as for cases: a case's
+-- sessions belong to the period whose window contains the case's notification date (the first
+-- session date when the case has no notification in the case extract), while the person is at
+-- risk ([window_start, at_risk_end)). session_number counts the sessions of one respondent on one
+-- instrument in that period, over all the person's cases there (1 = intake).
+with sessions as (
+    select * from {{ ref('int_fit_sessions_scored') }}
+),
+
+case_anchor as (
+    select
+        s.case_id,
+        s.person_id,
+        coalesce(min(c.notification_date), min(s.session_date)) as anchor_date
+    from sessions as s
+    left join {{ ref('int_cases_timelines_pivoted') }} as c
+        on c.case_id = s.case_id and c.person_id = s.person_id
+    group by s.case_id, s.person_id
+),
+
+assigned as (
+    select
+        p.experiment_id,
+        p.person_id,
+        p.municipality_code,
+        p.arm,
+        p.period,
+        p.person_days,
+        s.case_id,
+        s.session_date,
+        s.respondent,
+        s.instrument,
+        s.stratum,
+        s.session_in_case,
+        s.total,
+        s.clinical_cutoff,
+        s.clinical_rule,
+        s.reliable_change,
+        s.reliable_change_rule,
+        s.alliance_cutoff,
+        s.is_clinical,
+        s.is_below_alliance_cutoff,
+        row_number() over (
+            partition by p.experiment_id, p.person_id, p.period, s.stratum
+            order by s.session_date, s.case_id, s.session_in_case
+        ) as session_number
+    from sessions as s
+    inner join case_anchor as a
+        on a.case_id = s.case_id and a.person_id = s.person_id
+    inner join {{ ref('int_person_periods') }} as p
+        on p.person_id = s.person_id
+        and a.anchor_date >= p.window_start
+        and a.anchor_date < p.at_risk_end
+)
+
+select * from assigned
