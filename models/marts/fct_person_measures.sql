@@ -3,9 +3,11 @@
 {%- set measure_models = [
     'int_admissions_measures',
     'int_employment_measures',
+    'int_cases_measures',
+    'int_fit_measures',
+    'int_costs_measures',
+    'int_experience_measures',
 ] %}
-{#- TODO(issue 3): add 'int_cases_measures', 'int_fit_measures', 'int_costs_measures',
-    'int_experience_measures' to the list above when those models land. -#}
 {%- for m in measure_models %}
 select
     {{ run_stamp() }},

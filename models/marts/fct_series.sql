@@ -6,7 +6,7 @@
 --                              the index week (negative = before index); time_unit
 --                              'week_since_index'
 -- Only experiments linked to adm_admissions / any emp_* measure in the catalogue.
-{%- set series_models = [] %}
+{%- set series_models = ['int_fit_series', 'int_costs_series'] %}
 {#- Other series (FIT, cost) are added by union below as simple refs with the same columns. #}
 with adm_experiments as (
     select distinct experiment_id
