@@ -36,7 +36,8 @@ def take_str(values: pa.Array, idx: np.ndarray) -> pa.Array:
 
 
 def pick(options: list[str], idx: np.ndarray) -> pa.Array:
-    return pa.array(np.asarray(options, dtype=object)[idx], type=pa.string())
+    """options[idx] as a string array (a C++ take, no Python objects per row)."""
+    return pa.array(list(options), type=pa.string()).take(pa.array(np.asarray(idx, dtype=np.int64)))
 
 
 def dates(days: np.ndarray, valid: np.ndarray | None = None) -> pa.Array:

@@ -129,8 +129,9 @@ def costs(people: People, rng: np.random.Generator, plan: CostExpPlan, design: D
     amount = np.concatenate([p[2] for p in parts])
     order = np.lexsort((cat, idx))
     idx, cat, amount = idx[order], cat[order], amount[order]
-    labels = np.datetime_as_string(month[idx], unit="M").astype(object)
-    table = pa.table({"person_id": take_str(people.person_id, own[idx]), "month": pa.array(labels, pa.string()),
+    months, inverse = np.unique(month[idx].astype(np.int64), return_inverse=True)
+    labels = pick(np.datetime_as_string(months.astype("datetime64[M]"), unit="M").tolist(), inverse)
+    table = pa.table({"person_id": take_str(people.person_id, own[idx]), "month": labels,
                       "cost_category": pick(names, cat), "amount_dkk": pa.array(amount)})
     return table, own[idx], month_day[idx]
 
