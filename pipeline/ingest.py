@@ -147,6 +147,7 @@ def ingest(data_dir, db_path, progress=None) -> IngestSummary:
         con = duckdb.connect(str(db_path))
         try:
             con.execute(f"set temp_directory = '{_sql_str(tmp.name)}'")
+            con.execute("set enable_progress_bar = false")
             _create_raw_schema(con)
             loader = _Loader(con, data_dir, key, tmp.name)
             for table in EXTRACT_TABLES:
