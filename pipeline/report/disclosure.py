@@ -112,10 +112,17 @@ def _suppress_cheapest(keys, status, cost) -> bool:
 
 
 def _add_partner(key, relations, status, cost) -> bool:
-    for total, parts in sorted(relations, key=lambda r: sum(1 for e in [r[0], *r[1]] if status[e])):
-        if key == total or key in parts:
+    """Suppress one more cell near a pinned cell: in a relation that holds it, or, when those are
+    all suppressed already, in a relation one step further out (and so on)."""
+    frontier, seen = {key}, set()
+    while frontier:
+        seen |= frontier
+        near = [r for r in relations if r[0] in frontier or frontier & set(r[1])]
+        near.sort(key=lambda r: sum(1 for e in [r[0], *r[1]] if status[e]))
+        for total, parts in near:
             if _suppress_cheapest([total, *parts], status, cost):
                 return True
+        frontier = {e for total, parts in near for e in [total, *parts]} - seen
     return False
 
 
