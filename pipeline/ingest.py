@@ -30,6 +30,7 @@ import codecs
 import csv
 import hashlib
 import os
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -328,7 +329,8 @@ class _Loader:
 
     def load_csv(self, table: str, wave: str, path: Path, rel_file: str) -> FileResult:
         con = self.con
-        sha, encoding, has_bom = _scan_text(path, rel_file)
+        sha, encoding, has_bom, suspicious = _scan_text(path, rel_file)
+        suspicious = suspicious or encoding == "cp1252"
         read_path = path
         if encoding == "cp1252":
             # DuckDB decodes UTF-8 fast but refuses cp1252 bytes 0x80-0x9f: transcode to a temp file.
@@ -350,17 +352,22 @@ class _Loader:
                     "line - row_number() over (order by line) as kept_before, "
                     "row_number() over (order by line) as n_dropped from "
                     "(select distinct line from _rej)")
-        con.execute(
-            f"""create or replace temp table _lines as
-                select l.r + 1 + coalesce(d.n_dropped, 0) as line_no,
-                       rtrim(l.line, chr(13)) as line
-                from (select rowid as r, line from _raw_lines) l
-                asof left join _dropped d on l.r >= d.kept_before""")
+        if dropped:
+            con.execute(
+                """create or replace temp table _lines as
+                    select l.r + 1 + coalesce(d.n_dropped, 0) as line_no, rtrim(l.line, chr(13)) as line
+                    from (select rowid as r, line from _raw_lines) l
+                    asof left join _dropped d on l.r >= d.kept_before""")
+        else:
+            con.execute("create or replace temp table _lines as "
+                        "select rowid + 1 as line_no, rtrim(line, chr(13)) as line from _raw_lines")
         con.execute("drop table _raw_lines")
         if read_path != path:
             read_path.unlink()
         # 2. header
-        first = con.execute("select line_no, line from _lines where line is not null and trim(line) <> '' "
+        first = con.execute("select line_no, line from _lines where line_no <= 1000 and trim(line) <> '' "
+                            "order by line_no limit 1").fetchone() or con.execute(
+                            "select line_no, line from _lines where line is not null and trim(line) <> '' "
                             "order by line_no limit 1").fetchone()
         dropped_lines = {ln for ln, _ in dropped}
         if first is None:
@@ -376,15 +383,16 @@ class _Loader:
         sep, names = _detect_separator(table, header, rel_file)
         positions, extra, missing = self.check_header(table, names, rel_file)
         n_fields = len(names)
+        control_case = f"when regexp_matches(line, '{CONTROL_CHARS}') then 'control'" if suspicious else ""
         # 3. classify data lines
         con.execute(
             f"""create or replace temp table _data as
                 select line_no, line_no - {header_no} as source_row, line,
                   case
                     when line is null or trim(line) = '' then 'blank'
-                    when regexp_matches(line, '{CONTROL_CHARS}') then 'control'
+                    {control_case}
                     when contains(line, '"') then 'quoted'
-                    when len(string_split(line, '{sep}')) <> {n_fields} then 'fields'
+                    when length(line) - length(replace(line, '{sep}', '')) <> {n_fields - 1} then 'fields'
                     else 'ok'
                   end as kind
                 from _lines where line_no > {header_no}""")
@@ -435,7 +443,7 @@ class _Loader:
         n_cpr = self.check_cpr("_parsed", PERSON_ID_COLUMN, rel_file) if PERSON_ID_COLUMN in cols else 0
         sel = ", ".join(self.pid_expr(c) if c == PERSON_ID_COLUMN else c for c in cols)
         con.execute(f"insert into raw.{table} select {sel}, '{wave}', '{_sql_str(rel_file)}', source_row "
-                    "from _parsed order by source_row", self.params())
+                    "from _parsed", self.params())
         loaded = counts.get("ok", 0) + len(quoted_rows)
         if rejects:
             con.executemany("insert into raw.ingest_rejects values (?, ?, ?, ?, ?)",
@@ -452,8 +460,17 @@ class _Loader:
 
 # --- helpers ------------------------------------------------------------------------------------
 
-def _scan_text(path: Path, rel_file: str) -> tuple[str, str, bool]:
-    """(sha256, 'utf-8' or 'cp1252', has_bom) in one streaming pass; InputError for non-text files."""
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 13)) + b"\x7f"
+_NOT_CONTROL = bytes(b for b in range(256) if b not in _CONTROL_BYTES)
+_SUSPICIOUS_UTF8 = re.compile(rb"\xc2[\x80-\x9f]|\xef\xbf\xbd")
+
+
+def _scan_text(path: Path, rel_file: str) -> tuple[str, str, bool, bool]:
+    """(sha256, 'utf-8' or 'cp1252', has_bom, has control bytes) in one streaming pass.
+
+    InputError for files that are not text. The control-byte flag lets the per-line check be
+    skipped for clean files (the common case): it is C-speed bytes.translate, not a Python loop.
+    """
     h = hashlib.sha256()
     dec = codecs.getincrementaldecoder("utf-8")()
     utf8 = True
@@ -467,8 +484,14 @@ def _scan_text(path: Path, rel_file: str) -> tuple[str, str, bool]:
             raise InputError(rel_file, "is not a CSV text file (binary content)", row=1)
         has_bom = head.startswith(codecs.BOM_UTF8)
         chunk = head
+        suspicious = False
+        prev_tail = b""
         while chunk:
             h.update(chunk)
+            if not suspicious:
+                suspicious = bool(chunk.translate(None, _NOT_CONTROL)) or bool(
+                    _SUSPICIOUS_UTF8.search(prev_tail + chunk[:4])) or bool(_SUSPICIOUS_UTF8.search(chunk))
+                prev_tail = chunk[-4:]
             if utf8:
                 try:
                     dec.decode(chunk)
@@ -480,7 +503,7 @@ def _scan_text(path: Path, rel_file: str) -> tuple[str, str, bool]:
                 dec.decode(b"", final=True)
             except UnicodeDecodeError:
                 utf8 = False
-    return h.hexdigest(), ("utf-8" if utf8 else "cp1252"), has_bom
+    return h.hexdigest(), ("utf-8" if utf8 else "cp1252"), has_bom, suspicious
 
 
 def _transcode_cp1252(src: Path, dst: Path) -> None:

@@ -20,5 +20,5 @@ def test_walkthrough_notebook_reproduces_the_pipeline_effect(demo_run, monkeypat
                    resources={"metadata": {"path": str(NOTEBOOKS_DIR)}}).execute()
     printed = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
     assert "reproduced: estimate" in printed
-    with duckdb.connect(str(out / "frieval.duckdb")) as con:  # not locked after the notebook ran
+    with duckdb.connect(str(out / "frieval.duckdb"), read_only=True) as con:  # not left locked
         assert con.execute("select count(*) from marts.fct_effects").fetchone()[0] > 0

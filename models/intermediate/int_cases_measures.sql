@@ -1,8 +1,9 @@
 -- Children's-case measures: one row per experiment x person x period x measure_code.
 -- Cohort logic: a case belongs to the period whose window contains its notification date (while
--- the child is at risk: [window_start, at_risk_end)); a person's index case in a period is their first notification there
--- (ties: lowest case_id). Time-to-event rows carry days and `censored`; binary rows carry 0/1
--- with numerator = value and denominator = 1, and exist only when the outcome can be decided.
+-- the child is at risk: [window_start, at_risk_end)); a person's index case in a period is their
+-- first notification there (ties: lowest case_id). Time-to-event rows carry days and `censored`;
+-- binary rows carry 0/1 with numerator = value and denominator = 1, and exist only when the
+-- outcome can be decided. Only catalogue-linked case_* pairs.
 with linked as (
     select experiment_id, measure_code
     from {{ ref('int_experiment_measures_linked') }}

@@ -1,7 +1,7 @@
 -- exp_score: one row per experiment x person x period x respondent_type. Each answer is scaled to
 -- 0-100 (score / scale_max x 100); value = mean of the person's scaled answers whose survey_date
--- falls in the window while the person is at risk ([window_start, at_risk_end)); numerator = sum of scaled answers,
--- denominator = number of answers.
+-- falls in the window while the person is at risk ([window_start, at_risk_end)); numerator = sum
+-- of scaled answers, denominator = number of answers. Only catalogue-linked experiments.
 with answers as (
     select
         person_id,

@@ -1,8 +1,8 @@
 -- One row per experiment x person x period x respondent|instrument: the FIT course of that
 -- respondent on that instrument in that period (sessions assigned by int_fit_sessions_assigned).
 -- First/last = the sessions with the lowest/highest session_number; change and reliable change
--- need at least two sessions. Reliable change compares abs(last - first) with the seed's
--- reliable-change value by its rule (ge: >=).
+-- need at least two sessions. Reliable improvement / deterioration: last - first (first - last)
+-- compared with the seed's reliable-change value by its rule (ge: >=).
 with assigned as (
     select * from {{ ref('int_fit_sessions_assigned') }}
 ),

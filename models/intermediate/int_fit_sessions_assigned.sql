@@ -1,8 +1,11 @@
--- One row per experiment x person x period x FIT session. Cohort logic as for cases: a case's
--- sessions belong to the period whose window contains the case's notification date (the first
--- session date when the case has no notification in the case extract), while the person is at
--- risk ([window_start, at_risk_end)). session_number counts the sessions of one respondent on one
--- instrument in that period, over all the person's cases there (1 = intake).
+-- One row per experiment x person x period x FIT session of the period's course. Cohort logic as
+-- for cases: a case's sessions belong to the period whose window contains the case's
+-- notification date (the first session date when the case has no notification in the case
+-- extract), while the person is at risk ([window_start, at_risk_end)). As the case measures use
+-- the index case, the course of a respondent on an instrument in a period is the sessions of the
+-- first case anchored there that has sessions for that respondent|instrument (earliest anchor,
+-- ties: lowest case_id); a later case in the same period (a re-notification) is not mixed in.
+-- session_number counts the course's sessions (1 = intake).
 with sessions as (
     select * from {{ ref('int_fit_sessions_scored') }}
 ),
@@ -18,7 +21,7 @@ case_anchor as (
     group by s.case_id, s.person_id
 ),
 
-assigned as (
+anchored as (
     select
         p.experiment_id,
         p.person_id,
@@ -40,10 +43,10 @@ assigned as (
         s.alliance_cutoff,
         s.is_clinical,
         s.is_below_alliance_cutoff,
-        row_number() over (
+        dense_rank() over (
             partition by p.experiment_id, p.person_id, p.period, s.stratum
-            order by s.session_date, s.case_id, s.session_in_case
-        ) as session_number
+            order by a.anchor_date, s.case_id
+        ) as case_rank
     from sessions as s
     inner join case_anchor as a
         on a.case_id = s.case_id and a.person_id = s.person_id
@@ -53,4 +56,11 @@ assigned as (
         and a.anchor_date < p.at_risk_end
 )
 
-select * from assigned
+select
+    * exclude (case_rank),
+    row_number() over (
+        partition by experiment_id, person_id, period, stratum
+        order by session_date, session_in_case
+    ) as session_number
+from anchored
+where case_rank = 1
