@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from .common import DAY_S, expand, expit, logit, pick, take_str, timestamps
 from .effects import SCALES, Truth, measure_type, wanted_sign
-from .population import CHILD, ELDERLY, PSYCH, Design, People
+from .population import PSYCH, Design, People
 
 BASE_RATE = np.array([1.1, 0.08, 0.04, 0.6])  # primary admissions per person-year by target group
 FRACTIONS = np.array([[0.30, 0.55, 0.15],  # elderly: preventable acute, other acute, planned

@@ -12,7 +12,6 @@ exp_score = mean item score / scale_max, so the truth is the shift in E[score] /
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np

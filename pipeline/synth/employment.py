@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from .common import expand, iso_year_week, take_str
 from .effects import SCALES, Truth, measure_type, wanted_sign
-from .population import ADULT, CHILD, PSYCH, Design, People
+from .population import CHILD, PSYCH, Design, People
 
 H0 = 0.035  # weekly hazard of leaving benefit in the baseline period (median spell ~ 20 weeks)
 TREND_DID = np.log(0.9)
