@@ -22,7 +22,7 @@ costs as (
     where month_start is not null and amount_dkk is not null
 ),
 
-overlaps as (
+month_overlaps as (
     select
         p.experiment_id,
         p.person_id,
@@ -43,4 +43,4 @@ overlaps as (
 select
     *,
     amount_dkk * days_in_window / days_in_month as allocated_dkk
-from overlaps
+from month_overlaps
