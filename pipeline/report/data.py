@@ -166,49 +166,69 @@ def _counts_and_values(wh, values: pd.DataFrame, measures: pd.DataFrame, T: int)
     status, display), cell values (same keys; value shown only where the count is shown) and a
     dict of suppression tallies.
     """
-    rows_c, rows_v = [], []
     supp = {"tables": 0, "audit_rounds": 0, "notes": []}
     v = values.copy()
-    for col in ("numerator", "denominator", "person_years", "rate_per_1000py", "value"):
+    for col in ("numerator", "denominator", "person_years", "value"):
         if col not in v:
             v[col] = np.nan
-    for (ex, mc, st), g in v.groupby(["experiment_id", "measure_code", "stratum"], sort=True):
-        agg = measures.aggregation.get(mc, "mean") if mc in measures.index else "mean"
+    v["vw"] = v.value * v.n_persons
+    v["one"] = 1
+    tkeys = ["experiment_id", "measure_code", "stratum"]
+    sum_cols = ["n", "num", "den", "py", "vw", "vsum", "cnt"]
+    v = v.rename(columns={"n_persons": "n", "numerator": "num", "denominator": "den", "person_years": "py",
+                          "value": "vsum", "one": "cnt"})
+    v["v1"] = v.vsum
+
+    def roll(df, keys):  # sums stay NaN when every part is missing (min_count=1)
+        g = df.groupby(keys, sort=True)
+        out = g[sum_cols].sum(min_count=1)
+        out["v1"] = g["v1"].first()
+        return out.reset_index()
+
+    mun = roll(v, tkeys + ["period", "arm", "municipality_code"])
+    arm = roll(mun, tkeys + ["period", "arm"])
+    tot = roll(arm, tkeys + ["period"])
+    agg_of = measures.aggregation.to_dict() if "aggregation" in measures else {}
+    for df in (mun, arm, tot):
+        df["pooled"] = _pool_vec(df, df.measure_code.map(agg_of).fillna("mean"))
+    mun_val = {tuple(k): (int(n), p) for *k, n, p in mun[tkeys + ["period", "arm", "municipality_code", "n", "pooled"]]
+               .itertuples(index=False, name=None)}
+    arm_val = {tuple(k): p for *k, p in arm[tkeys + ["period", "arm", "pooled"]].itertuples(index=False, name=None)}
+    tot_val = {tuple(k): p for *k, p in tot[tkeys + ["period", "pooled"]].itertuples(index=False, name=None)}
+    members = mun.groupby(tkeys + ["arm"]).municipality_code.agg(lambda s: sorted(set(s))).to_dict()
+    rows_c, rows_v = [], []
+    for ex, mc, st in mun[tkeys].drop_duplicates().itertuples(index=False, name=None):
+        arms = [a for a in ARMS if (ex, mc, st, a) in members]
         cells, relations, vals = {}, [], {}
         for period in PERIODS:
-            gp = g[g.period == period]
             arm_keys = []
-            for arm in ARMS:
-                ga = gp[gp.arm == arm]
-                if ga.empty and g[g.arm == arm].empty:
-                    continue  # the design has no such arm (cohort before/after)
+            for a in arms:
                 muni_keys = []
-                for muni in sorted(g[g.arm == arm].municipality_code.unique()):
-                    gm = ga[ga.municipality_code == muni]
-                    key = ("municipality", muni, arm, period)
-                    cells[key] = int(gm.n_persons.sum()) if not gm.empty else 0
-                    vals[key] = _pool(gm, agg) if not gm.empty else np.nan
+                for muni in members[(ex, mc, st, a)]:
+                    key = ("municipality", muni, a, period)
+                    n, pooled = mun_val.get((ex, mc, st, period, a, muni), (0, np.nan))
+                    cells[key], vals[key] = n, pooled
                     muni_keys.append(key)
-                akey = ("arm", ALL, arm, period)
+                akey = ("arm", ALL, a, period)
                 cells[akey] = sum(cells[k] for k in muni_keys)
-                vals[akey] = _pool(ga, agg) if not ga.empty else np.nan
+                vals[akey] = arm_val.get((ex, mc, st, period, a), np.nan)
                 relations.append((akey, muni_keys))
                 arm_keys.append(akey)
             if len(arm_keys) > 1:
                 tkey = ("all", ALL, ALL, period)
                 cells[tkey] = sum(cells[k] for k in arm_keys)
-                vals[tkey] = _pool(gp, agg) if not gp.empty else np.nan
+                vals[tkey] = tot_val.get((ex, mc, st, period), np.nan)
                 relations.append((tkey, arm_keys))
-        prot = dc.protect(cells, relations, T, cost=lambda k: _COST[k[0]] * cells[k])
+        prot = dc.protect(cells, relations, T, cost=lambda k, c=cells: _COST[k[0]] * c[k])
         supp["tables"] += 1
         supp["audit_rounds"] += prot.audit_rounds
         supp["notes"] += prot.notes
         for key, n in cells.items():
-            level, muni, arm, period = key
+            level, muni, a, period = key
             status = prot.status[key]
-            rows_c.append((ex, mc, st, level, muni, arm, period, None if status else n, status,
+            rows_c.append((ex, mc, st, level, muni, a, period, None if status else n, status,
                            dc.display_count(n, status, T)))
-            rows_v.append((ex, mc, st, level, muni, arm, period, np.nan if status else vals[key]))
+            rows_v.append((ex, mc, st, level, muni, a, period, np.nan if status else vals[key]))
     cols = ["experiment_id", "measure_code", "stratum", "level", "municipality_code", "arm", "period"]
     counts = pd.DataFrame(rows_c, columns=cols + ["n", "status", "display"])
     counts["n"] = counts["n"].astype("Int64")
@@ -221,24 +241,24 @@ def _counts_and_values(wh, values: pd.DataFrame, measures: pd.DataFrame, T: int)
 _COST = {"all": 0.5, "municipality": 1.0, "arm": 20.0}
 
 
-def _pool(g: pd.DataFrame, agg: str) -> float:
-    """Pool fct_indicator_values rows (municipalities) into one value with the measure's aggregation."""
-    n = g.n_persons.sum()
-    if n <= 0:
-        return np.nan
-    if agg == "rate":
-        py = g.person_years.sum()
-        return float(1000 * g.numerator.sum() / py) if py and py > 0 else np.nan
-    if agg == "share" and g.denominator.notna().any() and g.denominator.sum() > 0:
-        return float(g.numerator.sum() / g.denominator.sum())
-    if agg == "sum":
-        return float(g.value.sum())
-    if agg == "median":
-        # a median cannot be pooled from municipality medians: replaced by Kaplan-Meier (or
-        # person-level) medians in _apply_km_medians; a single municipality keeps its own.
-        return float(g.value.iloc[0]) if len(g) == 1 else np.nan
-    w = g.n_persons.astype(float)
-    return float((g.value * w).sum() / w.sum())
+def _pool_vec(df: pd.DataFrame, agg: pd.Series) -> pd.Series:
+    """Pool fct_indicator_values rows (summed per cell) with the measure's aggregation.
+
+    rate: 1000 x numerator / person-years; share: numerator / denominator (the person-weighted
+    mean when there is no denominator); sum: sum of values; mean: person-weighted mean; median:
+    not poolable from municipality medians (arm-level medians come from the Kaplan-Meier curve,
+    _apply_km_medians; a single municipality keeps its own).
+    """
+    n = df.n.astype(float).where(df.n > 0)
+    mean = df.vw / n
+    rate = 1000 * df.num / df.py.where(df.py > 0)
+    share = (df.num / df.den.where(df.den > 0)).fillna(mean)
+    out = mean.copy()
+    out[agg == "rate"] = rate[agg == "rate"]
+    out[agg == "share"] = share[agg == "share"]
+    out[agg == "sum"] = df.vsum[agg == "sum"]
+    out[agg == "median"] = df.v1.where(df.cnt == 1)[agg == "median"]
+    return out.where(n.notna())
 
 
 def _kaplan_meier(wh, measures: pd.DataFrame, T: int):
@@ -313,11 +333,16 @@ def _desired_sign(ind, measure) -> int:
 
 def _panel(indicators, experiments, measures, effects, counts, cell_values, T) -> pd.DataFrame:
     """One row per indicator: values, effect, verdict. The Triple Aim panel and the links draw it."""
-    prim = effects[effects.is_primary.astype(bool)].set_index(["experiment_id", "measure_code", "stratum"])
-    arm_counts = counts[counts.level == "arm"].set_index(
-        ["experiment_id", "measure_code", "stratum", "arm", "period"])
-    arm_vals = cell_values[cell_values.level == "arm"].set_index(
-        ["experiment_id", "measure_code", "stratum", "arm", "period"])
+    prim_df = effects[effects.is_primary.astype(bool)]
+    prim = {tuple(k): row for k, row in zip(
+        prim_df[["experiment_id", "measure_code", "stratum"]].itertuples(index=False, name=None),
+        prim_df.itertuples(index=False))}
+    k5 = ["experiment_id", "measure_code", "stratum", "arm", "period"]
+    ac = counts[counts.level == "arm"]
+    arm_counts = {tuple(k): (n, d, s) for *k, n, d, s in ac[k5 + ["n", "display", "status"]]
+                  .itertuples(index=False, name=None)}
+    av = cell_values[cell_values.level == "arm"]
+    arm_vals = {tuple(k): val for *k, val in av[k5 + ["value"]].itertuples(index=False, name=None)}
     net_of = experiments.set_index("experiment_id").network_id
     rows = []
     for ind in indicators.itertuples(index=False):
@@ -342,18 +367,12 @@ def _panel(indicators, experiments, measures, effects, counts, cell_values, T) -
             for period in PERIODS:
                 k = f"{arm[0]}{period[0]}"
                 key = (ind.experiment_id, mc, ind.stratum, arm, period)
-                if mc is not None and key in arm_counts.index:
-                    c = arm_counts.loc[key]
-                    r[f"n_{k}"] = c["n"]
-                    r[f"nd_{k}"] = c["display"]
-                    r[f"v_{k}"] = arm_vals.loc[key, "value"]
-                    r[f"s_{k}"] = c["status"]
+                if mc is not None and key in arm_counts:
+                    r[f"n_{k}"], r[f"nd_{k}"], r[f"s_{k}"] = arm_counts[key]
+                    r[f"v_{k}"] = arm_vals[key]
                 else:
                     r[f"n_{k}"], r[f"nd_{k}"], r[f"v_{k}"], r[f"s_{k}"] = pd.NA, None, np.nan, "absent"
-        eff = prim.loc[(ind.experiment_id, mc, ind.stratum)] if mc is not None and (
-            ind.experiment_id, mc, ind.stratum) in prim.index else None
-        if isinstance(eff, pd.DataFrame):
-            eff = eff.iloc[0]
+        eff = prim.get((ind.experiment_id, mc, ind.stratum)) if mc is not None else None
         computable = bool(ind.computable) if pd.notna(ind.computable) else mc is not None
         r.update(design=None, method=None, scale=None, est=np.nan, lo=np.nan, hi=np.nan, p_value=np.nan,
                  p_value_adj=np.nan, warnings=None, n_clusters_i=pd.NA, n_clusters_c=pd.NA,
@@ -436,21 +455,25 @@ def _programme_theory(nodes, edges, panel, experiments):
     pn["n_measured"] = pn.node_id.map(
         panel[panel.grade != "not_measured"].groupby("node_id").size()).fillna(0).astype(int)
     pn["no_counterfactual"] = pn.node_id.map(panel.groupby("node_id").no_counterfactual.any()).astype("boolean").fillna(False).astype(bool)
-    label = nodes.set_index("node_id")
+    lab_da = dict(zip(nodes.node_id, nodes.label_da))
+    lab_en = dict(zip(nodes.node_id, nodes.label_en))
     pe = edges.copy()
     pe["grade"] = pe.to_node_id.map(lambda n: _combine(grades.get(n, [])))
     links = []
+    by_node: dict = {}
+    for node, ind_id, grade in zip(panel.node_id, panel.indicator_id, panel.grade):
+        by_node.setdefault(node, []).append((ind_id, grade))
     for e in pe.itertuples(index=False):
-        inds = panel[panel.node_id == e.to_node_id]
+        inds = by_node.get(e.to_node_id, [])
         base = dict(experiment_id=e.experiment_id, edge_id=e.edge_id,
-                    from_label_da=label.label_da.get(e.from_node_id), from_label_en=label.label_en.get(e.from_node_id),
-                    to_label_da=label.label_da.get(e.to_node_id), to_label_en=label.label_en.get(e.to_node_id),
+                    from_label_da=lab_da.get(e.from_node_id), from_label_en=lab_en.get(e.from_node_id),
+                    to_label_da=lab_da.get(e.to_node_id), to_label_en=lab_en.get(e.to_node_id),
                     assumption_da=e.assumption_da, assumption_en=e.assumption_en,
                     inferred=bool(e.inferred) if pd.notna(e.inferred) else False)
-        if inds.empty:
+        if not inds:
             links.append({**base, "indicator_id": None, "grade": "not_measured"})
-        for ind in inds.itertuples(index=False):
-            links.append({**base, "indicator_id": ind.indicator_id, "grade": ind.grade})
+        for ind_id, grade in inds:
+            links.append({**base, "indicator_id": ind_id, "grade": grade})
     links = pd.DataFrame(links)
     cols = ["name_da", "name_en", "measure_code", "stratum", "aggregation", "unit", "v_ib", "v_if", "v_cb",
             "v_cf", "nd_ib", "nd_if", "nd_cb", "nd_cf", "est", "lo", "hi", "scale", "design", "verdict", "sql_model",

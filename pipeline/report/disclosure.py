@@ -130,31 +130,83 @@ def audit(values: dict, relations, status: dict, threshold: int) -> list:
     """Primary cells an attacker can pin to one whole number (empty list = safe).
 
     The attacker knows every published value, every relation, and the bounds that the
-    display implies: primary in [0, T-1], secondary in [T, inf).
+    display implies: primary in [0, T-1], secondary in [T, inf). One LP per bound; the true
+    values are a feasible point, so when the maximum already exceeds the true value by 1 the
+    minimum is not needed.
     """
     hidden = [k for k, s in status.items() if s]
     if not hidden:
         return []
-    idx = {k: i for i, k in enumerate(hidden)}
-    a_rows, b = [], []
+    rels = []
     for total, parts in relations:
         entries = [(total, -1.0)] + [(p, 1.0) for p in parts]
-        if not any(status[e] for e, _ in entries):
-            continue
-        row = np.zeros(len(hidden))
-        rhs = 0.0
+        if any(status[e] for e, _ in entries):
+            rels.append(entries)
+    sig: dict = {}
+    for r, entries in enumerate(rels):
         for e, coef in entries:
-            if status[e]:
-                row[idx[e]] += coef
-            else:
-                rhs -= coef * float(values[e])
-        a_rows.append(row)
-        b.append(rhs)
-    bounds = [(0, threshold - 1) if status[k] == PRIMARY else (threshold, None) for k in hidden]
-    return [k for k in hidden if status[k] == PRIMARY and _pinned(idx[k], a_rows, b, bounds)]
+            sig.setdefault(e, set()).add((r, coef))
+    bound = {k: (0, threshold - 1) if status[k] == PRIMARY else (threshold, math.inf) for k in hidden}
+    pinned = []
+    for comp in _components(hidden, rels, status):
+        idx = {k: i for i, k in enumerate(comp)}
+        a_rows, b = [], []
+        for entries in rels:
+            if not any(e in idx for e, _ in entries):
+                continue
+            row = np.zeros(len(comp))
+            rhs = 0.0
+            for e, coef in entries:
+                if status[e]:
+                    row[idx[e]] += coef
+                else:
+                    rhs -= coef * float(values[e])
+            a_rows.append(row)
+            b.append(rhs)
+        bounds = [(0, threshold - 1) if status[k] == PRIMARY else (threshold, None) for k in comp]
+        for k in comp:
+            if status[k] != PRIMARY or _swap_certificate(k, comp, sig, values, bound):
+                continue
+            if _pinned(idx[k], float(values[k]), a_rows, b, bounds):
+                pinned.append(k)
+    return pinned
 
 
-def _pinned(i: int, a_rows, b, bounds) -> bool:
+def _swap_certificate(k, comp, sig, values, bound) -> bool:
+    """A second feasible table that differs in k: a hidden cell j with exactly the same relations
+    and signs as k (e.g. two municipalities of one arm) takes -1 while k takes +1, or the reverse,
+    within the bounds the display implies. Then k is not pinned (no LP needed)."""
+    vk, (lo_k, hi_k) = values[k], bound[k]
+    for j in comp:
+        if j == k or sig.get(j) != sig.get(k):
+            continue
+        vj, (lo_j, hi_j) = values[j], bound[j]
+        if (vk + 1 <= hi_k and vj - 1 >= lo_j) or (vk - 1 >= lo_k and vj + 1 <= hi_j):
+            return True
+    return False
+
+
+def _components(hidden, rels, status) -> list[list]:
+    """Hidden cells grouped by the relations that connect them (independent LPs)."""
+    parent = {k: k for k in hidden}
+
+    def find(k):
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    for entries in rels:
+        hid = [e for e, _ in entries if status[e]]
+        for e in hid[1:]:
+            parent[find(e)] = find(hid[0])
+    groups: dict = {}
+    for k in hidden:
+        groups.setdefault(find(k), []).append(k)
+    return list(groups.values())
+
+
+def _pinned(i: int, true_value: float, a_rows, b, bounds) -> bool:
     n = len(bounds)
     if not a_rows:
         lo, hi = bounds[i]
@@ -162,11 +214,15 @@ def _pinned(i: int, a_rows, b, bounds) -> bool:
     a = np.vstack(a_rows)
     c = np.zeros(n)
     c[i] = 1.0
-    lo = linprog(c, A_eq=a, b_eq=b, bounds=bounds, method="highs")
     hi = linprog(-c, A_eq=a, b_eq=b, bounds=bounds, method="highs")
-    if lo.status != 0:
-        return False  # infeasible would mean inconsistent bounds; nothing can be pinned
     if hi.status == 3:  # unbounded above
         return False
-    vmin, vmax = lo.fun, -hi.fun
-    return math.floor(vmax + 1e-7) <= math.ceil(vmin - 1e-7)
+    if hi.status != 0:
+        raise RuntimeError(f"disclosure audit: LP failed ({hi.message})")
+    vmax = -hi.fun
+    if vmax >= true_value + 1 - 1e-7:
+        return False
+    lo = linprog(c, A_eq=a, b_eq=b, bounds=bounds, method="highs")
+    if lo.status != 0:
+        raise RuntimeError(f"disclosure audit: LP failed ({lo.message})")
+    return math.floor(vmax + 1e-7) <= math.ceil(lo.fun - 1e-7)
