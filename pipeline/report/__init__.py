@@ -89,7 +89,10 @@ def ship_dbt_docs(db_path: Path, reports_dir: Path, dbt_target_dir=None) -> Path
         tmp = tempfile.mkdtemp(prefix="frieval-dbt-docs-")
         work_dir = Path(tmp)
     try:
-        result = run_dbt(["docs", "generate", "--static"], db_path=db_path, work_dir=work_dir)
+        args = ["docs", "generate", "--static"]
+        if tmp is None and (target / "manifest.json").is_file():
+            args.append("--no-compile")  # the run's dbt build compiled every node already
+        result = run_dbt(args, db_path=db_path, work_dir=work_dir)
         static = result.target_dir / "static_index.html"
         if not static.is_file():
             raise FrievalError(f"dbt docs generate wrote no {static}")

@@ -11,6 +11,8 @@ import textwrap
 import pandas as pd
 import plotly.graph_objects as go
 
+from . import i18n
+
 ARM_COLOURS = {"intervention": "#1f5fa8", "comparison": "#d97706", None: "#374151"}
 PERIOD_DASH = {"baseline": "dot", "followup": "solid", None: "solid"}
 FONT = "system-ui, -apple-system, Segoe UI, Roboto, Helvetica, Arial, sans-serif"
@@ -56,8 +58,6 @@ class Charts:
 
     def _series_title(self, code) -> str:
         key = f"ser_{code}"
-        from . import i18n
-
         return self.v.t(key) if i18n.has(key) else self.v.t("ser_other", code=code)
 
     def run_charts(self, e) -> list[str]:
@@ -65,8 +65,10 @@ class Charts:
         out = []
         for code, g in e[e.chart == "run"].groupby("series_code", sort=True):
             fig = go.Figure()
-            for arm, ga in g.groupby("arm", sort=False):
-                ga = ga.sort_values("x_date")
+            for arm in ("intervention", "comparison"):
+                ga = g[g.arm == arm].sort_values("x_date")
+                if ga.empty:
+                    continue
                 fig.add_trace(go.Scatter(x=ga.x_date, y=ga.y, mode="lines+markers", name=t("arm_" + arm),
                                          line=dict(color=ARM_COLOURS.get(arm))))
                 fig.add_trace(go.Scatter(x=ga.x_date, y=ga.centre, mode="lines",
@@ -88,9 +90,7 @@ class Charts:
                                          name=self._arm_period_name(arm, period),
                                          line=dict(color=ARM_COLOURS.get(arm), dash=PERIOD_DASH.get(period))))
             unit = self.v.measures.unit.get(mc) if mc in self.v.measures.index else ""
-            from . import i18n
-
-            fig.update_layout(title=f"{t('h_km')}: {self.v.measure_name(mc)} {st}".strip(),
+            fig.update_layout(title=f"{t('h_km')}: {self.v.measure_name(mc)} {i18n.stratum(st, self.v.lang)}".strip(),
                               xaxis_title=f"{t('ch_time')} ({i18n.unit(unit, self.v.lang)})",
                               yaxis_title=t("ch_survival"), yaxis_range=[0, 1.02])
             out.append(self._html(fig, "km"))
@@ -105,7 +105,8 @@ class Charts:
                 ga = ga.sort_values("x")
                 fig.add_trace(go.Scatter(x=ga.x, y=ga.y, mode="lines+markers", name=self._arm_period_name(arm, period),
                                          line=dict(color=ARM_COLOURS.get(arm), dash=PERIOD_DASH.get(period))))
-            fig.update_layout(title=f"{t('h_fit')}: {st}", xaxis_title=t("ch_session"), yaxis_title=t("ch_score"))
+            fig.update_layout(title=f"{t('h_fit')}: {i18n.stratum(st, self.v.lang)}", xaxis_title=t("ch_session"),
+                              yaxis_title=t("ch_score"))
             out.append(self._html(fig, "fit"))
         return out
 
@@ -113,7 +114,8 @@ class Charts:
         t = self.v.t
         fig = go.Figure()
         for (arm, period), ga in g.groupby(["arm", "period"], sort=True):
-            fig.add_trace(go.Bar(x=[self.v.measure_name(m) + (f" {s}" if s else "") for m, s in zip(ga.measure_code, ga.stratum)],
+            fig.add_trace(go.Bar(x=[self.v.measure_name(m) + (f" ({i18n.stratum(s, self.v.lang)})" if s else "")
+                                    for m, s in zip(ga.measure_code, ga.stratum)],
                                  y=ga.y * scale, name=self._arm_period_name(arm, period),
                                  marker=dict(color=ARM_COLOURS.get(arm),
                                              pattern=dict(shape="" if period == "followup" else "/"))))
@@ -138,8 +140,10 @@ class Charts:
         if g.empty:
             return []
         fig = go.Figure()
-        for arm, ga in g.groupby("arm", sort=False):
-            ga = ga.sort_values("x")
+        for arm in ("intervention", "comparison"):
+            ga = g[g.arm == arm].sort_values("x")
+            if ga.empty:
+                continue
             fig.add_trace(go.Scatter(x=ga.x, y=ga.y * 100, mode="lines", name=t("arm_" + arm),
                                      line=dict(color=ARM_COLOURS.get(arm))))
         fig.add_vline(x=0, line_dash="dot", line_color="#6b7280")

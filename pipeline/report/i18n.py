@@ -287,6 +287,27 @@ UNITS: dict[str, tuple[str, str]] = {
     "share of scale maximum": ("andel af skalaens maksimum", "share of scale maximum"),
 }
 
+# Catalogue seed indicators.not_computable_reason (English) -> (da, en).
+NC_REASONS: dict[str, tuple[str, str]] = {
+    "no registry extract in the data contract": ("intet registerudtræk i datakontrakten", "no registry extract in the data contract"),
+    "interviews / qualitative evaluation": ("interviews / kvalitativ evaluering", "interviews / qualitative evaluation"),
+    "time registration: no registry extract in the data contract": (
+        "tidsregistrering: intet registerudtræk i datakontrakten", "time registration: no registry extract in the data contract"),
+    "business register / project records: no registry extract in the data contract": (
+        "virksomhedsregister / projektdata: intet registerudtræk i datakontrakten",
+        "business register / project records: no registry extract in the data contract"),
+    "case audits (qualitative)": ("sagsgennemgange (kvalitative)", "case audits (qualitative)"),
+    "no_estimate": ("ingen estimation (for få data eller modellen kunne ikke estimeres)",
+                    "no estimate (too little data or the model could not be fitted)"),
+}
+
+# Parts of a stratum code (FIT: respondent|instrument; experience: respondent type; cost: category).
+STRATA: dict[str, tuple[str, str]] = {
+    "citizen": ("borger", "citizen"), "total": ("i alt", "total"), "staff": ("medarbejder", "staff"),
+    "relative": ("pårørende", "relative"), "parent": ("forælder", "parent"), "child": ("barn", "child"),
+    "adult": ("voksen", "adult"), "youth": ("ung", "youth"),
+}
+
 WARNINGS = [
     (re.compile(r"^small n: (.+)$"), "w_small_n", ("what",)),
     (re.compile(r"^(.+): model did not converge$"), "w_not_converged", ("what",)),
@@ -319,6 +340,25 @@ def unit(text, lang: str) -> str:
     return (pair[0] if lang == "da" else pair[1]) if pair else text
 
 
+def reason(text, lang: str) -> tuple[str, bool]:
+    """A not-computable reason from the catalogue in the language; (text, translated?)."""
+    pair = NC_REASONS.get(text if isinstance(text, str) else "no_estimate")
+    if pair:
+        return (pair[0] if lang == "da" else pair[1]), True
+    return str(text), lang == "en"
+
+
+def stratum(code, lang: str) -> str:
+    """FIT 'child|CORS' -> 'barn · CORS'; unknown parts (instruments, cost categories) stay as codes."""
+    if not isinstance(code, str) or not code:
+        return ""
+    parts = []
+    for p in code.split("|"):
+        pair = STRATA.get(p)
+        parts.append((pair[0] if lang == "da" else pair[1]) if pair else p)
+    return " · ".join(parts)
+
+
 def warning(text: str, lang: str) -> tuple[str, bool]:
     """Translate one engine warning; returns (text, translated?)."""
     text = text.strip()
@@ -343,5 +383,6 @@ def number(x, lang: str, digits: int = 1, sign: bool = False) -> str:
 def check_complete() -> list[str]:
     """Keys whose Danish or English text is empty (should be none)."""
     bad = [k for k, (da, en) in TEXT.items() if not da.strip() or not en.strip()]
-    bad += [f"unit:{k}" for k, (da, en) in UNITS.items() if not da.strip() or not en.strip()]
+    for name, table in (("unit", UNITS), ("reason", NC_REASONS), ("stratum", STRATA)):
+        bad += [f"{name}:{k}" for k, (da, en) in table.items() if not da.strip() or not en.strip()]
     return bad

@@ -137,7 +137,7 @@ class NetworkView:
     def ind_label(self, r) -> str:
         label = esc(self.name(r))
         if isinstance(r.get("stratum"), str) and r["stratum"]:
-            label += f' <span class="muted">({esc(r["stratum"])})</span>'
+            label += f' <span class="muted">({esc(i18n.stratum(r["stratum"], self.lang))})</span>'
         return label
 
     # ------------------------------------------------------------------------------ sections
@@ -206,9 +206,9 @@ class NetworkView:
         exp = {"up": "expected_up", "down": "expected_down"}.get(r["expected_direction"], "expected_none")
         extra = ""
         if r["verdict"] == "not_computable":
-            reason = r.get("not_computable_reason")
-            reason = self.t("nc_no_estimate") if reason in (None, "no_estimate") else reason
-            extra = f'<div class="muted">{esc(self.t("nc_reason", reason=reason))}</div>'
+            reason, ok = i18n.reason(r.get("not_computable_reason"), self.lang)
+            lang_attr = "" if ok else ' lang="en"'
+            extra = f'<div class="muted"{lang_attr}>{esc(self.t("nc_reason", reason=reason))}</div>'
         elif r["verdict"] == "suppressed":
             extra = f'<div class="muted">{esc(self.t("sup_" + (r["suppressed_reason"] or "small_cell"), threshold=self.T))}</div>'
         no_cf = f' <span class="muted">({self.t("no_cf_mark")})</span>' if r["no_counterfactual"] else ""
@@ -301,7 +301,7 @@ class NetworkView:
                 design_key = f"design_{r['design']}" if i18n.has(f"design_{r['design']}") else "design_unknown"
                 scale = self.t("scale_" + r["scale"]) if i18n.has("scale_" + str(r["scale"])) else esc(r["scale"])
                 rows.append(
-                    f"<tr><td>{esc(self.measure_name(r['measure_code']))} {esc(r['stratum'])}{sec}</td>"
+                    f"<tr><td>{esc(self.measure_name(r['measure_code']))} {esc(i18n.stratum(r['stratum'], self.lang))}{sec}</td>"
                     f"<td>{esc(self.t(design_key))}</td><td{lang_attr}>{esc(r['method'])}</td><td>{scale}</td>"
                     f"<td class=num>{esc(r['n_clusters_intervention'])}/{esc(r['n_clusters_comparison'])}</td>"
                     f"<td class=num>{self.num(r['p_value'], 3)}{sup}</td><td class=num>{self.num(r['p_value_adj'], 3)}</td>"
@@ -377,7 +377,7 @@ class NetworkView:
                 for a, p in cols:
                     v = g[(g.arm == a) & (g.period == p)]
                     cells.append(f"<td class=num>{esc(v.display.iloc[0]) if not v.empty else ''}</td>")
-                rows.append(f"<tr><td>{esc(self.measure_name(mc))} {esc(st)}</td>{''.join(cells)}</tr>")
+                rows.append(f"<tr><td>{esc(self.measure_name(mc))} {esc(i18n.stratum(st, self.lang))}</td>{''.join(cells)}</tr>")
             out.append(f"<h4>{esc(self.title(ex._asdict()))}</h4><table class=\"counts\" data-experiment=\"{esc(ex.experiment_id)}\">"
                        f"<tr><th>{self.t('col_measure')}</th>{head}</tr>{''.join(rows)}</table>")
         out.append("</div>")
