@@ -1,0 +1,43 @@
+"""Child process of the benchmark: one `frieval run` (pipeline.run.run_pipeline, exactly what the
+CLI calls) with every stage wrapped in a timer. Prints one JSON line with the stage times (wall
+clock, time.time(), so the parent can match them against its memory samples)."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+
+def main() -> int:
+    data_dir, out_dir, reports = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
+    t_start = time.time()
+    import pipeline.effects
+    import pipeline.ingest
+    import pipeline.report
+    import pipeline.run as run
+
+    stages: list[dict] = []
+
+    def timed(name, fn):
+        def wrapper(*a, **kw):
+            t0 = time.time()
+            try:
+                return fn(*a, **kw)
+            finally:
+                stages.append({"stage": name, "start": t0, "end": time.time()})
+        return wrapper
+
+    pipeline.ingest.ingest = timed("ingest", pipeline.ingest.ingest)
+    run._dbt_build = timed("dbt_build", run._dbt_build)
+    pipeline.effects.run_effects = timed("effects", pipeline.effects.run_effects)
+    pipeline.report.build_reports = timed("reports", pipeline.report.build_reports)
+    t_imported = time.time()
+    summary = run.run_pipeline(data_dir, out_dir, reports=reports)
+    print(json.dumps({"start": t_start, "imported": t_imported, "end": time.time(), "stages": stages,
+                      "n_effects": summary.n_effects, "rows": summary.rows}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
