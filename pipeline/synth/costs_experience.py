@@ -8,7 +8,8 @@ difference in cost per person-month is trend x M x (exp(g) - 1), M = sum_c p_c m
 Experience: each enrolled person of an experiment with exp_ measures answers five 1-5 items
 once per period (citizen; relative and staff answers for some persons); the score is a rounded,
 clipped normal latent (person sd 0.6, item sd 0.7) shifted by delta in the intervention follow-up.
-exp_score = mean item score / scale_max, so the truth is the shift in E[score] / 5 (closed form)."""
+exp_score = mean item score / scale_max x 100 (percent of the scale maximum), so the truth is
+100 x the shift in E[score] / scale_max (closed form)."""
 
 from __future__ import annotations
 
@@ -84,7 +85,7 @@ class CostExpPlan:
                         truths.append(Truth(exp.experiment_id, code, name, SCALES[mtype], value))
                 elif code.startswith("exp_"):
                     mu = EXP_MU + etr[e]
-                    value = (expected_score(mu + d[e]) - expected_score(mu)) / EXP_SCALE_MAX
+                    value = 100.0 * (expected_score(mu + d[e]) - expected_score(mu)) / EXP_SCALE_MAX
                     for r in RESPONDENT_TYPES + [""]:
                         truths.append(Truth(exp.experiment_id, code, r, SCALES[mtype], value))
         return cls(g, d, ctr, etr, surveyed, truths)
