@@ -139,6 +139,16 @@ def _compute(wh: _Warehouse, T: int) -> ReportData:
 
     net = networks.copy()
     net["n_experiments"] = net.network_id.map(experiments.groupby("network_id").size()).fillna(0).astype(int)
+    by_net = supp_table.groupby("network_id")[["counts_primary", "counts_secondary", "counts_shown",
+                                                "effects_suppressed"]].sum()
+    for col in by_net.columns:
+        net[col] = net.network_id.map(by_net[col]).fillna(0).astype(int)
+    prim = effects[effects.is_primary.astype(bool)].merge(experiments[["experiment_id", "network_id"]],
+                                                         on="experiment_id")
+    net["n_primary_estimates"] = net.network_id.map(prim.groupby("network_id").size()).fillna(0).astype(int)
+    qt = {c: int(pd.to_numeric(quality_files[c], errors="coerce").fillna(0).sum()) if c in quality_files else 0
+          for c in ("rows_read", "rows_staged", "rows_quarantined", "rows_superseded")}
+    quality_totals = pd.DataFrame([qt])
     counts_pub = counts.merge(experiments[["experiment_id", "network_id"]], on="experiment_id", how="left")
     meas = measures.reset_index()[[c for c in ("measure_code", "family", "name_da", "name_en", "measure_type",
                                                 "unit", "aggregation", "better_when", "sql_model")
@@ -147,7 +157,7 @@ def _compute(wh: _Warehouse, T: int) -> ReportData:
         "measures": meas, "meta": meta, "networks": net, "experiments": exp_table, "panel": panel,
         "counts": counts_pub[counts_pub.level != "municipality"].reset_index(drop=True),
         "pt_nodes": pt_nodes, "pt_edges": pt_edges, "pt_links": pt_links, "series": series,
-        "methods": methods, "quality_files": quality_files, "quality_reasons": quality_reasons,
+        "methods": methods, "quality_files": quality_files, "quality_totals": quality_totals, "quality_reasons": quality_reasons,
         "absent_tables": absent, "inputs": inputs, "suppression": supp_table,
     }
     exports = {

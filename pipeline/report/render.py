@@ -103,11 +103,16 @@ class FallbackRenderer:
         self.km = KernelManager(kernel_name="python3")
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join([str(PROJECT_ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
-        self.km.start_kernel(env=env, cwd=str(PROJECT_ROOT))
+        # The kernel's own stderr (e.g. ipykernel's "running over TCP" notice) goes to a log file
+        # instead of the user's terminal; cell errors still arrive through the kernel protocol.
+        self.log = tempfile.NamedTemporaryFile(prefix="frieval-kernel-", suffix=".log", delete=False)
+        self.km.start_kernel(env=env, cwd=str(PROJECT_ROOT), stderr=self.log, stdout=self.log)
 
     def close(self):
         if self.km.has_kernel:
             self.km.shutdown_kernel(now=True)
+        self.log.close()
+        Path(self.log.name).unlink(missing_ok=True)
 
     def __enter__(self):
         return self

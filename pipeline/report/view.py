@@ -310,8 +310,7 @@ class NetworkView:
                 out.append(f"<table><tr><th>{self.t('col_measure')}</th><th>{self.t('col_design')}</th><th>{self.t('col_model')}</th>"
                            f"<th>{self.t('col_scale')}</th><th>{self.t('col_clusters')}</th><th>{self.t('col_p')}</th>"
                            f"<th>{self.t('col_p_adj')}</th><th>{self.t('col_warnings')}</th></tr>" + "".join(rows) + "</table>")
-        n_primary = int(self.methods.is_primary.astype(bool).sum()) if "is_primary" in self.methods else len(self.methods)
-        out.append(f"<h3>{self.t('h_multiple')}</h3><p>{self.t('m_multiple', n=n_primary)}</p>")
+        out.append(f"<h3>{self.t('h_multiple')}</h3><p>{self.t('m_multiple', n=int(self.network.n_primary_estimates))}</p>")
         out.append(self._quality())
         out.append("</div>")
         return "".join(out)
@@ -322,9 +321,8 @@ class NetworkView:
     def _quality(self) -> str:
         f = self.all["quality_files"]
         out = [f"<h3>{self.t('h_rows')}</h3>"]
-        tot = {k: int(pd.to_numeric(f[c], errors="coerce").fillna(0).sum()) for k, c in (
-            ("read", "rows_read"), ("staged", "rows_staged"), ("quarantined", "rows_quarantined"),
-            ("superseded", "rows_superseded"))} if not f.empty else dict(read=0, staged=0, quarantined=0, superseded=0)
+        qt = self.all["quality_totals"].iloc[0]
+        tot = {k: qt[f"rows_{k}"] for k in ("read", "staged", "quarantined", "superseded")}
         out.append(f"<p>{self.t('m_rows_total', **{k: self.num(v, 0) for k, v in tot.items()})}</p>")
         rows = "".join(
             f"<tr><td>{esc(r['table_name'])}</td><td>{self._wave(r['wave'])}</td><td><code>{esc(r['source_file'])}</code></td>"
@@ -358,10 +356,11 @@ class NetworkView:
         return "".join(out)
 
     def disclosure_section(self) -> str:
-        s = self.suppression
+        n = self.network
+        cells = int(n.counts_primary + n.counts_secondary + n.counts_shown)
         out = [f'<div class="frv"><h2 id="disclosure">{self.t("h_disclosure")}</h2><p>{self.t("d_intro", threshold=self.T)}</p>',
-               f"<p><strong>{self.t('d_summary', primary=int(s.counts_primary.sum()), secondary=int(s.counts_secondary.sum()), effects=int(s.effects_suppressed.sum()), cells=int((s.counts_primary + s.counts_secondary + s.counts_shown).sum()))}</strong></p>"]
-        pts = int(self.all["suppression"].series_points_dropped_all.max()) if not self.all["suppression"].empty else 0
+               f"<p><strong>{self.t('d_summary', primary=int(n.counts_primary), secondary=int(n.counts_secondary), effects=int(n.effects_suppressed), cells=cells)}</strong></p>"]
+        pts = int(self.all["suppression"].series_points_dropped_all.iloc[0]) if not self.all["suppression"].empty else 0
         out.append(f"<p>{self.t('d_points', threshold=self.T, n=pts)}</p>")
         out.append(f"<h3>{self.t('h_counts')}</h3>")
         for ex in self.experiments.itertuples(index=False):
