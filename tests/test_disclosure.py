@@ -13,6 +13,7 @@ suppression is switched off, so the test can fail.
 from __future__ import annotations
 
 import math
+import re
 
 import duckdb
 import numpy as np
@@ -242,6 +243,32 @@ def test_no_person_identifier_published(fake):
                 assert "person_id" not in df.columns, f
                 text = df.astype(str).to_csv()
                 assert "p0000" not in text, f"{f} holds a fake person id"
+
+
+@pytest.mark.parametrize("warning, shown", [
+    ("only 3 of 78 persons observed in both periods: periods compared as cohorts",
+     "only <5 of ≈80 persons observed in both periods: periods compared as cohorts"),
+    # 12 - 9 = 3 persons: both numbers go, or a = b - (b - a) would give them away
+    ("only 9 of 12 persons observed in both periods: periods compared as cohorts",
+     "only <5 of <5 persons observed in both periods: periods compared as cohorts"),
+    ("4 persons not observed in both periods left out of the paired comparison",
+     "<5 persons not observed in both periods left out of the paired comparison"),
+    ("small n: intervention/followup n=3 < 20", "small n: intervention/followup n=<5 < 20"),
+    ("2 municipalities (< 10): person-level standard errors, which ignore municipality-level shocks",
+     "2 municipalities (< 10): person-level standard errors, which ignore municipality-level shocks"),
+    ("something new about 2 persons", "something new about <5 persons"),
+])
+def test_engine_warnings_carry_no_small_person_counts(warning, shown):
+    assert report_data.safe_warnings(warning, T) == shown
+
+
+def test_published_warnings_are_protected(fake):
+    _db, _root, d = fake
+    for name in ("methods", "panel"):
+        for w in d.tables[name].warnings.dropna():
+            for part in w.split("; "):
+                if "persons" in part or "small n" in part:
+                    assert not re.search(r"(?<![<≈\w])[0-4]\b", part), part
 
 
 @pytest.mark.parametrize("threshold", [4, 10])

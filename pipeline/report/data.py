@@ -12,6 +12,7 @@ import importlib.metadata as im
 import json
 import math
 import platform
+import re
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -132,7 +133,7 @@ def _compute(wh: _Warehouse, T: int) -> ReportData:
     pt_nodes, pt_edges, pt_links = _programme_theory(nodes, edges, panel, experiments)
     series = pd.concat([km_series, _fct_series(wh, T, supp), _value_charts(cell_values, measures)],
                        ignore_index=True)
-    methods = _methods(effects, panel, experiments)
+    methods = _methods(effects, panel, experiments, T)
     quality_files, quality_reasons, absent, inputs = _quality(wh)
     supp_table = _suppression_summary(counts, panel, supp, experiments)
     meta = _meta(wh, effects, T)
@@ -400,7 +401,7 @@ def _panel(indicators, experiments, measures, effects, counts, cell_values, T) -
             hidden_used = [(a, p) for a, p in used if r[f"s_{a[0]}{p[0]}"]]
             n_eff = [eff.n_intervention] + ([eff.n_comparison] if design not in NO_COUNTERFACTUAL else [])
             r.update(design=design, method=eff.method, scale=eff.scale,
-                     warnings=eff.warnings if isinstance(eff.warnings, str) and eff.warnings else None,
+                     warnings=safe_warnings(eff.warnings, T),
                      n_clusters_i=eff.n_clusters_intervention, n_clusters_c=eff.n_clusters_comparison,
                      no_counterfactual=design in NO_COUNTERFACTUAL)
             if hidden_used or any(pd.isna(n) or int(n) < T for n in n_eff):
@@ -566,10 +567,51 @@ def _value_charts(cell_values, measures) -> pd.DataFrame:
     return pd.concat(out, ignore_index=True)
 
 
-def _methods(effects, panel, experiments) -> pd.DataFrame:
+_PERSON_COUNTS = [  # engine warnings that carry counts of persons: (pattern, groups that are persons)
+    (re.compile(r"^only (\d+) of (\d+) persons observed in both periods"), "pair"),
+    (re.compile(r"^(\d+) persons not observed in both periods"), "one"),
+    (re.compile(r"^small n: .* n=(\d+) < \d+$"), "one"),
+]
+_NO_PERSON_COUNTS = re.compile(  # engine warnings whose numbers are not counts of persons
+    r"municipalities \(< 10\)|t\(G.1\)|^effect per 1,000 DKK|^before/after comparison|did not converge"
+    r"|^one cluster|not identified$|^Cox model could not be fitted")
+
+
+def safe_warnings(text, T: int):
+    """Disclosure control for the effects engine's warnings: counts of persons below T become
+    '<T' ("only a of b": a, b and b - a), the others are rounded to tens ('≈80'); in a warning of
+    unknown form every whole number below T becomes '<T'."""
+    if not isinstance(text, str) or not text:
+        return None
+    out = []
+    for w in text.split("; "):
+        for pattern, kind in _PERSON_COUNTS:
+            m = pattern.search(w)
+            if m:
+                nums = [int(g) for g in m.groups()]
+                hide = [n < T for n in nums]
+                if kind == "pair" and nums[1] - nums[0] < T:  # a = b - (b - a): hide both
+                    hide = [True, True]
+                for g in range(len(nums), 0, -1):
+                    # shown counts are rounded to tens so they cannot be matched exactly against a
+                    # cell the count tables suppressed
+                    shown = f"<{T}" if hide[g - 1] else f"≈{int(round(nums[g - 1], -1))}"
+                    w = w[:m.start(g)] + shown + w[m.end(g):]
+                break
+        else:
+            if _NO_PERSON_COUNTS.search(w):
+                out.append(w)
+                continue
+            w = re.sub(r"(?<![\w.<])(\d+)(?![\w.])", lambda mm: f"<{T}" if int(mm.group(1)) < T else mm.group(1), w)
+        out.append(w)
+    return "; ".join(out)
+
+
+def _methods(effects, panel, experiments, T: int) -> pd.DataFrame:
     keep = ["experiment_id", "measure_code", "stratum", "design", "method", "term", "is_primary", "scale",
             "n_clusters_intervention", "n_clusters_comparison", "p_value", "p_value_adj", "warnings"]
     m = effects[[c for c in keep if c in effects]].copy()
+    m["warnings"] = m.warnings.map(lambda w: safe_warnings(w, T)) if "warnings" in m else None
     m = m.merge(experiments[["experiment_id", "network_id"]], on="experiment_id", how="left")
     # p-values of suppressed effects are withheld with the effect.
     sup = panel[panel.verdict == "suppressed"][["experiment_id", "measure_code", "stratum"]]

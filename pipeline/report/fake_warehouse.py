@@ -189,7 +189,8 @@ def build_fake_warehouse(db_path: Path, seed: int = 1) -> Path:
             n_intervention=ni, n_comparison=nc,
             n_clusters_intervention=g[g.treat == 1].municipality_code.nunique(),
             n_clusters_comparison=g[g.treat == 0].municipality_code.nunique(),
-            warnings="few clusters (2 treated municipalities)" if design == "did" else "",
+            warnings="few clusters (2 treated municipalities)" if design == "did" else
+            "only 3 of 47 persons observed in both periods: periods compared as cohorts; small n: followup n=4 < 20",
             effect_per_1000_dkk=None, run_id="fake-run", run_started_at=pd.Timestamp("2026-01-01")))
     put("marts.fct_effects", pd.DataFrame(eff))
 

@@ -264,6 +264,17 @@ TEXT: dict[str, tuple[str, str]] = {
     "w_rows_dropped": ("{n} rækker med manglende værdier udeladt", "{n} rows with missing values dropped"),
     "w_cox_failed": ("Cox-modellen kunne ikke estimeres", "Cox model could not be fitted"),
     "w_few_clusters": ("få kommuner: {what}", "few clusters: {what}"),
+    "w_only_both": ("kun {a} af {b} personer observeret i begge perioder: perioderne sammenlignet som kohorter",
+                    "only {a} of {b} persons observed in both periods: periods compared as cohorts"),
+    "w_left_out": ("{n} personer, der ikke er observeret i begge perioder, er udeladt af den parrede sammenligning",
+                   "{n} persons not observed in both periods left out of the paired comparison"),
+    "w_no_cf": ("før/efter-sammenligning uden sammenligningsgruppe: intet kontrafaktisk forløb, ikke et effektestimat",
+                "before/after comparison without a comparison group: no counterfactual, not an effect estimate"),
+    "w_few_munis": ("{n} kommuner (< 10): standardfejl på personniveau, som ser bort fra stød på kommuneniveau",
+                    "{n} municipalities (< 10): person-level standard errors, which ignore municipality-level shocks"),
+    "w_crve_narrow": ("KI fra den klyngerobuste t(G−1) og kan være for smalt", "CI from the cluster-robust t(G−1) and may be too narrow"),
+    "w_per_dkk": ("effekt pr. 1.000 kr.: KI for udgiftsforskellen indeholder 0, så forholdet er ustabilt",
+                  "effect per 1,000 DKK: the cost difference's CI includes 0, so the ratio is unstable"),
     "w_untranslated": ("besked fra effektmotoren (engelsk): {text}", "message from the effects engine: {text}"),
 }
 
@@ -285,6 +296,7 @@ UNITS: dict[str, tuple[str, str]] = {
     "share of sessions": ("andel af sessioner", "share of sessions"),
     "DKK per person-month": ("kr. pr. person pr. måned", "DKK per person-month"),
     "share of scale maximum": ("andel af skalaens maksimum", "share of scale maximum"),
+    "percent of scale maximum (0-100)": ("procent af skalaens maksimum (0–100)", "percent of scale maximum (0–100)"),
 }
 
 # Catalogue seed indicators.not_computable_reason (English) -> (da, en).
@@ -308,14 +320,24 @@ STRATA: dict[str, tuple[str, str]] = {
     "adult": ("voksen", "adult"), "youth": ("ung", "youth"),
 }
 
+N = r"((?:<|≈)?\d+)"  # a count as data.py publishes it: "<T" or rounded "≈80" (disclosure control)
 WARNINGS = [
+    (re.compile(rf"^only {N} of {N} persons observed in both periods: periods compared as cohorts$"), "w_only_both",
+     ("a", "b")),
+    (re.compile(rf"^{N} persons not observed in both periods left out of the paired comparison$"), "w_left_out", ("n",)),
+    (re.compile(r"^before/after comparison without a comparison group: no counterfactual, not an effect estimate$"),
+     "w_no_cf", ()),
+    (re.compile(rf"^{N} municipalities \(< 10\): person-level standard errors, which ignore municipality-level shocks$"),
+     "w_few_munis", ("n",)),
+    (re.compile(r"^CI from the cluster-robust t\(G.1\) and may be too narrow$"), "w_crve_narrow", ()),
+    (re.compile(r"^effect per 1,000 DKK: the cost difference's CI includes 0, so the ratio is unstable$"), "w_per_dkk", ()),
     (re.compile(r"^small n: (.+)$"), "w_small_n", ("what",)),
     (re.compile(r"^(.+): model did not converge$"), "w_not_converged", ("what",)),
     (re.compile(r"^one cluster: no cluster-robust standard error$"), "w_one_cluster", ()),
     (re.compile(r"no events or no non-events.*odds ratio is not identified$"), "w_or_not_identified", ()),
     (re.compile(r"has no events: the rate ratio is not identified$|^no events in a period: the rate ratio"),
      "w_rr_not_identified", ()),
-    (re.compile(r"^(\d+) rows with missing values dropped$"), "w_rows_dropped", ("n",)),
+    (re.compile(rf"^{N} rows with missing values dropped$"), "w_rows_dropped", ("n",)),
     (re.compile(r"^Cox model could not be fitted"), "w_cox_failed", ()),
     (re.compile(r"^few clusters \((.+)\)$|^few clusters: (.+)$"), "w_few_clusters", ("what",)),
 ]
