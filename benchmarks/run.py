@@ -101,6 +101,9 @@ class TreeSampler:
 
 
 def run_measured(cmd: list[str], log: Path, env=None, limit_bytes: int | None = None) -> dict:
+    import resource
+
+    ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.time()
     with open(log, "w") as fh:
         proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=fh, text=True, env=env)
@@ -117,7 +120,11 @@ def run_measured(cmd: list[str], log: Path, env=None, limit_bytes: int | None = 
                     killed = True
                 time.sleep(0.2)
             reader.join()
-    return {"seconds": time.time() - t0, "start": t0, "returncode": proc.returncode, "killed_over_memory": killed,
+    ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # user + system CPU of the whole tree (descendants are waited for by their parents); on a
+    # shared machine this is steadier than wall time
+    cpu = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
+    return {"seconds": time.time() - t0, "cpu_seconds": cpu, "start": t0, "returncode": proc.returncode, "killed_over_memory": killed,
             "peak_rss_bytes": s.peak(), "stdout": "".join(out_lines), "sampler": s}
 
 
@@ -153,7 +160,7 @@ print(json.dumps({"rows": rows, "seconds": time.time() - t0}))
 def floor(data: Path, logs: Path, n: int) -> dict:
     r = run_measured([PY, "-c", FLOOR_SCRIPT, str(data)], logs / f"floor-{n}.log")
     res = json.loads(r["stdout"].strip().splitlines()[-1])
-    return {"seconds": r["seconds"], "query_seconds": res["seconds"], "rows": res["rows"],
+    return {"seconds": r["seconds"], "cpu_seconds": r["cpu_seconds"], "query_seconds": res["seconds"], "rows": res["rows"],
             "peak_rss_bytes": r["peak_rss_bytes"]}
 
 
@@ -171,14 +178,15 @@ def frieval_run(data: Path, out: Path, logs: Path, n: int, reports: bool) -> dic
         stages[st["stage"]] = {"seconds": st["end"] - st["start"], "peak_rss_bytes": s.peak(st["start"], st["end"])}
     accounted = sum(v["seconds"] for v in stages.values())
     stages["other"] = {"seconds": r["seconds"] - accounted, "peak_rss_bytes": None}
-    return {"seconds": r["seconds"], "peak_rss_bytes": r["peak_rss_bytes"], "stages": stages,
+    return {"seconds": r["seconds"], "cpu_seconds": r["cpu_seconds"], "peak_rss_bytes": r["peak_rss_bytes"],
+            "load_average_after": [round(x, 2) for x in os.getloadavg()], "stages": stages,
             "n_effects": info["n_effects"], "rows": info["rows"]}
 
 
 def pandas_ref(data: Path, out_file: Path, logs: Path, n: int, limit_bytes: int) -> dict:
     r = run_measured([PY, "-m", "benchmarks.pandas_reference", str(data), str(out_file)],
                      logs / f"pandas-{n}.log", limit_bytes=limit_bytes)
-    res = {"seconds": r["seconds"], "peak_rss_bytes": r["peak_rss_bytes"], "fits_in_memory": not r["killed_over_memory"],
+    res = {"seconds": r["seconds"], "cpu_seconds": r["cpu_seconds"], "peak_rss_bytes": r["peak_rss_bytes"], "fits_in_memory": not r["killed_over_memory"],
            "ok": r["returncode"] == 0}
     if res["ok"]:
         res["steps"] = json.loads(r["stdout"].strip().splitlines()[-1])["seconds"]
@@ -230,10 +238,10 @@ def markdown(res: dict) -> str:
     lines = [f"Run {res['started']} on {m['nproc']} cores ({m['cpu_model']}), {m['memory_gb']} GB RAM, "
              f"{m['os']}, Python {m['python']}, DuckDB {m['duckdb']}; load average at start "
              f"{m['load_average_at_start']} (a shared machine). Reports: {'on' if res['reports'] else 'off'}.", ""]
-    lines.append("| persons | extract rows | floor s | run s | ingest s | dbt build s | effects s | reports s | "
+    lines.append("| persons | extract rows | floor s | run s | run CPU s | ingest s | dbt build s | effects s | reports s | "
                  "start-up s | run peak GB (tree) | run / floor | pandas s | pandas peak GB | pandas / run | "
                  "pandas / (ingest+dbt) | same indicator values |")
-    lines.append("|" + " --- |" * 16)
+    lines.append("|" + " --- |" * 17)
     for n, r in res["sizes"].items():
         run, fl, pdr = r.get("run"), r.get("floor"), r.get("pandas")
         st = run["stages"] if run else {}
@@ -247,7 +255,8 @@ def markdown(res: dict) -> str:
                                         f"NO ({cmpres['only_in_sql']} only SQL, {cmpres['only_in_pandas']} only pandas, "
                                         f"{sum(v['n'] for v in cmpres['mismatches'].values())} differ)")
         lines.append(
-            f"| {int(n):,} | {fl['rows']:,} | {fl['seconds']:.1f} | {run['seconds']:.1f} | {sec('ingest')} | "
+            f"| {int(n):,} | {fl['rows']:,} | {fl['seconds']:.1f} | {run['seconds']:.1f} | {run['cpu_seconds']:.0f} | "
+            f"{sec('ingest')} | "
             f"{sec('dbt_build')} | {sec('effects')} | {sec('reports')} | {sec('startup')} | "
             f"{gb(run['peak_rss_bytes'])} | {run['seconds'] / fl['seconds']:.1f} | {pand} | "
             f"{gb(pdr['peak_rss_bytes']) if pdr else '-'} | "
@@ -258,8 +267,14 @@ def markdown(res: dict) -> str:
         ra, rb = res["sizes"][a]["run"], res["sizes"][b]["run"]
         lines.append("")
         lines.append(f"Growth {int(a):,} -> {int(b):,} persons ({int(b) // int(a)}x data): run time x"
-                     f"{rb['seconds'] / ra['seconds']:.1f}, floor x"
+                     f"{rb['seconds'] / ra['seconds']:.1f} (CPU x{rb['cpu_seconds'] / ra['cpu_seconds']:.1f}), floor x"
                      f"{res['sizes'][b]['floor']['seconds'] / res['sizes'][a]['floor']['seconds']:.1f}.")
+    big = ns[-1]
+    rb, fb = res["sizes"][big]["run"], res["sizes"][big]["floor"]
+    lines.append("")
+    lines.append(f"At {int(big):,} persons: run {rb['seconds']:.0f} s vs 3 x floor + 30 s = "
+                 f"{3 * fb['seconds'] + 30:.0f} s; peak memory {gb(rb['peak_rss_bytes'])} GB; "
+                 f"load average after the run {rb.get('load_average_after')}.")
     lines.append("")
     for n in ns:
         syn = res["sizes"][n].get("synth", {})

@@ -23,7 +23,10 @@ cells as (
         pm.period,
         pm.measure_code,
         pm.stratum,
-        count(distinct pm.person_id) as n_persons,
+        -- the grain of fct_person_measures (one row per experiment x person x period x measure x
+        -- stratum, tested) makes count(*) the number of distinct persons of a cell, without a
+        -- distinct-hash of every person id
+        count(*) as n_persons,
         sum(pm.numerator) as numerator,
         sum(pm.denominator) as denominator,
         sum(pm.person_years) as person_years,
