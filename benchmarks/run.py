@@ -134,7 +134,7 @@ def synth(n: int, data: Path, seed: int, logs: Path) -> dict:
     done = data / "truth.json"
     if done.exists() and json.loads(done.read_text()).get("persons") == n:
         return {"reused": True}
-    cmd = [str(ROOT / ".venv/bin/frieval"), "synth", "--out", str(data), "--persons", str(n), "--seed", str(seed)]
+    cmd = [PY, "-c", "import sys; from pipeline.cli import main; sys.exit(main())", "synth", "--out", str(data), "--persons", str(n), "--seed", str(seed)]
     r = run_measured(cmd, logs / f"synth-{n}.log")
     if r["returncode"] != 0:
         raise SystemExit(f"synth {n} failed: see {logs / f'synth-{n}.log'}")
