@@ -259,7 +259,7 @@ def test_no_person_identifier_published(fake):
     ("something new about 2 persons", "something new about <5 persons"),
 ])
 def test_engine_warnings_carry_no_small_person_counts(warning, shown):
-    assert report_data.safe_warnings(warning, T) == shown
+    assert dc.safe_warnings(warning, T) == shown
 
 
 def test_published_warnings_are_protected(fake):

@@ -11,6 +11,7 @@ from pipeline.errors import FrievalError
 from pipeline.report import data as report_data
 from pipeline.report import i18n
 from pipeline.report.fake_warehouse import build_fake_warehouse
+from pipeline.report.theory import combine
 
 
 @pytest.fixture(scope="module")
@@ -77,8 +78,8 @@ def test_grades_combine_indicators(fake):
     # E_ADM_o2 has a worse cost indicator and a not-computable one: contradicted
     assert nodes.loc["E_ADM_o2", "grade"] == "contradicted"
     assert nodes.loc["E_ADM_in", "grade"] == "not_measured"
-    assert report_data._combine(["supported", "contradicted"]) == "inconclusive"
-    assert report_data._combine(["supported", "not_measured"]) == "supported"
+    assert combine(["supported", "contradicted"]) == "inconclusive"
+    assert combine(["supported", "not_measured"]) == "supported"
     links = d.tables["pt_links"]
     assert set(links.grade) <= {"supported", "contradicted", "inconclusive", "not_measured"}
 

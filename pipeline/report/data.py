@@ -7,13 +7,7 @@ OUT/exports/*.parquet (the disclosure-controlled exports). No person identifier 
 
 from __future__ import annotations
 
-import datetime as dt
-import importlib.metadata as im
-import json
 import math
-import platform
-import re
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,8 +16,11 @@ import numpy as np
 import pandas as pd
 
 from ..errors import FrievalError
-from ..paths import PROJECT_ROOT
 from . import disclosure as dc
+from . import provenance
+from .provenance import quality
+from .survival import SERIES_COLS, apply_km_medians, kaplan_meier
+from .theory import programme_theory
 
 DOCS_HREF = "dbt-docs/index.html"
 ARMS = ("intervention", "comparison")
@@ -33,8 +30,6 @@ SMALL_N = 30  # persons in an arm at follow-up below which a result carries the 
 FEW_CLUSTERS = 5  # treated municipalities below which cluster-robust inference is fragile
 LOG_SCALES = {"log_odds_ratio", "log_rate_ratio", "log_hazard_ratio"}
 NO_COUNTERFACTUAL = {"paired", "cohort_before_after"}
-PACKAGES = ("frieval", "dbt-core", "dbt-duckdb", "duckdb", "pandas", "numpy", "scipy", "statsmodels",
-            "plotly", "pyarrow", "jupytext", "nbclient", "pypandoc-binary")
 
 
 @dataclass
@@ -126,17 +121,17 @@ def _compute(wh: _Warehouse, T: int) -> ReportData:
     values["stratum"] = values["stratum"].fillna("").astype(str)
 
     counts, cell_values, supp = _counts_and_values(wh, values, measures, T)
-    km_series, km_medians = _kaplan_meier(wh, measures, T)
-    cell_values = _apply_km_medians(cell_values, km_medians, measures, counts)
+    km_series, km_medians = kaplan_meier(wh, measures, T)
+    cell_values = apply_km_medians(cell_values, km_medians, measures, counts)
     panel = _panel(indicators, experiments, measures, effects, counts, cell_values, T)
     exp_table = _experiments(experiments, networks, periods, effects, panel)
-    pt_nodes, pt_edges, pt_links = _programme_theory(nodes, edges, panel, experiments)
+    pt_nodes, pt_edges, pt_links = programme_theory(nodes, edges, panel, experiments)
     series = pd.concat([km_series, _fct_series(wh, T, supp), _value_charts(cell_values, measures)],
                        ignore_index=True)
     methods = _methods(effects, panel, experiments, T)
-    quality_files, quality_reasons, absent, inputs = _quality(wh)
+    quality_files, quality_reasons, absent, inputs = quality(wh)
     supp_table = _suppression_summary(counts, panel, supp, experiments)
-    meta = _meta(wh, effects, T)
+    meta = provenance.meta(wh, effects, T, SMALL_N, FEW_CLUSTERS)
 
     net = networks.copy()
     net["n_experiments"] = net.network_id.map(experiments.groupby("network_id").size()).fillna(0).astype(int)
@@ -272,62 +267,6 @@ def _pool_vec(df: pd.DataFrame, agg: pd.Series) -> pd.Series:
     return out.where(n.notna())
 
 
-def _kaplan_meier(wh, measures: pd.DataFrame, T: int):
-    """Kaplan-Meier curves and medians per experiment x time-to-event measure x arm x period.
-
-    Person rows never leave this function; a curve stops where fewer than T persons are at risk.
-    """
-    from statsmodels.duration.survfunc import SurvfuncRight
-
-    tte = [m for m in measures.index if measures.measure_type.get(m) == "time_to_event"]
-    empty = pd.DataFrame(columns=SERIES_COLS)
-    if not tte or not wh.has("marts.fct_person_measures"):
-        return empty, pd.DataFrame(columns=["experiment_id", "measure_code", "stratum", "arm", "period",
-                                            "median"])
-    pm = wh.df(f"""select experiment_id, measure_code, coalesce(stratum, '') as stratum, arm, period,
-                          value, censored
-                   from marts.fct_person_measures
-                   where measure_code in ({",".join("?" * len(tte))}) and value is not null""", tte)
-    series, medians = [], []
-    for (ex, mc, st, arm, period), g in pm.groupby(
-            ["experiment_id", "measure_code", "stratum", "arm", "period"], sort=True):
-        if len(g) < T:
-            continue
-        status = (~g.censored.fillna(False).astype(bool)).astype(int).to_numpy()
-        sf = SurvfuncRight(g.value.to_numpy(dtype=float), status)
-        times, prob, risk = sf.surv_times, sf.surv_prob, sf.n_risk
-        se = sf.surv_prob_se
-        series.append((ex, "km", mc, mc, st, arm, period, 0.0, pd.NaT, 1.0, 1.0, 1.0, np.nan))
-        for t, p, r, s in zip(times, prob, risk, se):
-            if r < T:
-                break
-            series.append((ex, "km", mc, mc, st, arm, period, float(t), pd.NaT, float(p),
-                           float(max(0.0, p - 1.96 * s)), float(min(1.0, p + 1.96 * s)), np.nan))
-        below = np.where(prob <= 0.5)[0]
-        med = float(times[below[0]]) if len(below) and risk[below[0]] >= T else np.nan
-        medians.append((ex, mc, st, arm, period, med))
-    return (pd.DataFrame(series, columns=empty.columns),
-            pd.DataFrame(medians, columns=["experiment_id", "measure_code", "stratum", "arm", "period",
-                                           "median"]))
-
-
-def _apply_km_medians(cell_values, km_medians, measures, counts):
-    """Pooled (arm-level) medians of time-to-event measures come from the KM curve."""
-    if km_medians.empty:
-        return cell_values
-    cv = cell_values.merge(km_medians, how="left",
-                           on=["experiment_id", "measure_code", "stratum", "arm", "period"])
-    is_med = cv.measure_code.map(lambda m: measures.aggregation.get(m) == "median" if m in measures.index
-                                 else False)
-    arm_level = (cv.level == "arm") & is_med
-    shown = cv.value.notna() | arm_level  # hidden cells stay hidden
-    hidden = counts.status.values != ""
-    use = arm_level & ~hidden
-    cv.loc[use, "value"] = cv.loc[use, "median"]
-    cv.loc[~shown, "value"] = np.nan
-    return cv.drop(columns="median")
-
-
 def _effect_display(row) -> tuple[float, float, float]:
     if row.scale in LOG_SCALES:
         return math.exp(row.estimate), math.exp(row.ci_low), math.exp(row.ci_high)
@@ -401,7 +340,7 @@ def _panel(indicators, experiments, measures, effects, counts, cell_values, T) -
             hidden_used = [(a, p) for a, p in used if r[f"s_{a[0]}{p[0]}"]]
             n_eff = [eff.n_intervention] + ([eff.n_comparison] if design not in NO_COUNTERFACTUAL else [])
             r.update(design=design, method=eff.method, scale=eff.scale,
-                     warnings=safe_warnings(eff.warnings, T),
+                     warnings=dc.safe_warnings(eff.warnings, T),
                      n_clusters_i=eff.n_clusters_intervention, n_clusters_c=eff.n_clusters_comparison,
                      no_counterfactual=design in NO_COUNTERFACTUAL)
             if hidden_used or any(pd.isna(n) or int(n) < T for n in n_eff):
@@ -452,61 +391,6 @@ def _experiments(experiments, networks, periods, effects, panel) -> pd.DataFrame
         ex[f"n_{arm_k}"] = ex.experiment_id.map(
             panel.groupby("experiment_id")[f"n_{arm_k}"].max()).astype("Int64")
     return ex
-
-
-def _programme_theory(nodes, edges, panel, experiments):
-    order = {t: i for i, t in enumerate(
-        ["input", "activity", "output", "short_term_outcome", "long_term_outcome"])}
-    pn = nodes.copy()
-    pn["column"] = pn.node_type.map(order).fillna(len(order)).astype(int)
-    pn["row"] = pn.groupby(["experiment_id", "column"]).cumcount()
-    grades = panel.groupby("node_id").grade.agg(list)
-    pn["grade"] = pn.node_id.map(lambda n: _combine(grades.get(n, [])))
-    pn["n_indicators"] = pn.node_id.map(panel.groupby("node_id").size()).fillna(0).astype(int)
-    pn["n_measured"] = pn.node_id.map(
-        panel[panel.grade != "not_measured"].groupby("node_id").size()).fillna(0).astype(int)
-    pn["no_counterfactual"] = pn.node_id.map(panel.groupby("node_id").no_counterfactual.any()).astype("boolean").fillna(False).astype(bool)
-    lab_da = dict(zip(nodes.node_id, nodes.label_da))
-    lab_en = dict(zip(nodes.node_id, nodes.label_en))
-    pe = edges.copy()
-    pe["grade"] = pe.to_node_id.map(lambda n: _combine(grades.get(n, [])))
-    links = []
-    by_node: dict = {}
-    for node, ind_id, grade in zip(panel.node_id, panel.indicator_id, panel.grade):
-        by_node.setdefault(node, []).append((ind_id, grade))
-    for e in pe.itertuples(index=False):
-        inds = by_node.get(e.to_node_id, [])
-        base = dict(experiment_id=e.experiment_id, edge_id=e.edge_id,
-                    from_label_da=lab_da.get(e.from_node_id), from_label_en=lab_en.get(e.from_node_id),
-                    to_label_da=lab_da.get(e.to_node_id), to_label_en=lab_en.get(e.to_node_id),
-                    assumption_da=e.assumption_da, assumption_en=e.assumption_en,
-                    inferred=bool(e.inferred) if pd.notna(e.inferred) else False)
-        if not inds:
-            links.append({**base, "indicator_id": None, "grade": "not_measured"})
-        for ind_id, grade in inds:
-            links.append({**base, "indicator_id": ind_id, "grade": grade})
-    links = pd.DataFrame(links)
-    cols = ["name_da", "name_en", "measure_code", "stratum", "aggregation", "unit", "v_ib", "v_if", "v_cb",
-            "v_cf", "nd_ib", "nd_if", "nd_cb", "nd_cf", "est", "lo", "hi", "scale", "design", "verdict", "sql_model",
-            "no_counterfactual", "docs_link", "not_computable_reason"]
-    if not links.empty:
-        links = links.merge(panel[["indicator_id", *cols]], on="indicator_id", how="left")
-    return pn, pe, links
-
-
-def _combine(grades: list) -> str:
-    g = set(grades) - {"not_measured"}
-    if not g:
-        return "not_measured"
-    if g == {"supported"}:
-        return "supported"
-    if g == {"contradicted"}:
-        return "contradicted"
-    return "inconclusive"
-
-
-SERIES_COLS = ["experiment_id", "chart", "series_code", "measure_code", "stratum", "arm", "period", "x",
-               "x_date", "y", "y_low", "y_high", "centre"]
 
 
 def _fct_series(wh, T: int, supp: dict) -> pd.DataFrame:
@@ -567,51 +451,11 @@ def _value_charts(cell_values, measures) -> pd.DataFrame:
     return pd.concat(out, ignore_index=True)
 
 
-_PERSON_COUNTS = [  # engine warnings that carry counts of persons: (pattern, groups that are persons)
-    (re.compile(r"^only (\d+) of (\d+) persons observed in both periods"), "pair"),
-    (re.compile(r"^(\d+) persons not observed in both periods"), "one"),
-    (re.compile(r"^small n: .* n=(\d+) < \d+$"), "one"),
-]
-_NO_PERSON_COUNTS = re.compile(  # engine warnings whose numbers are not counts of persons
-    r"municipalities \(< 10\)|t\(G.1\)|^effect per 1,000 DKK|^before/after comparison|did not converge"
-    r"|^one cluster|not identified$|^Cox model could not be fitted")
-
-
-def safe_warnings(text, T: int):
-    """Disclosure control for the effects engine's warnings: counts of persons below T become
-    '<T' ("only a of b": a, b and b - a), the others are rounded to tens ('≈80'); in a warning of
-    unknown form every whole number below T becomes '<T'."""
-    if not isinstance(text, str) or not text:
-        return None
-    out = []
-    for w in text.split("; "):
-        for pattern, kind in _PERSON_COUNTS:
-            m = pattern.search(w)
-            if m:
-                nums = [int(g) for g in m.groups()]
-                hide = [n < T for n in nums]
-                if kind == "pair" and nums[1] - nums[0] < T:  # a = b - (b - a): hide both
-                    hide = [True, True]
-                for g in range(len(nums), 0, -1):
-                    # shown counts are rounded to tens so they cannot be matched exactly against a
-                    # cell the count tables suppressed
-                    shown = f"<{T}" if hide[g - 1] else f"≈{int(round(nums[g - 1], -1))}"
-                    w = w[:m.start(g)] + shown + w[m.end(g):]
-                break
-        else:
-            if _NO_PERSON_COUNTS.search(w):
-                out.append(w)
-                continue
-            w = re.sub(r"(?<![\w.<])(\d+)(?![\w.])", lambda mm: f"<{T}" if int(mm.group(1)) < T else mm.group(1), w)
-        out.append(w)
-    return "; ".join(out)
-
-
 def _methods(effects, panel, experiments, T: int) -> pd.DataFrame:
     keep = ["experiment_id", "measure_code", "stratum", "design", "method", "term", "is_primary", "scale",
             "n_clusters_intervention", "n_clusters_comparison", "p_value", "p_value_adj", "warnings"]
     m = effects[[c for c in keep if c in effects]].copy()
-    m["warnings"] = m.warnings.map(lambda w: safe_warnings(w, T)) if "warnings" in m else None
+    m["warnings"] = m.warnings.map(lambda w: dc.safe_warnings(w, T)) if "warnings" in m else None
     m = m.merge(experiments[["experiment_id", "network_id"]], on="experiment_id", how="left")
     # p-values of suppressed effects are withheld with the effect.
     sup = panel[panel.verdict == "suppressed"][["experiment_id", "measure_code", "stratum"]]
@@ -620,24 +464,6 @@ def _methods(effects, panel, experiments, T: int) -> pd.DataFrame:
     m.loc[sup_mask, ["p_value", "p_value_adj"]] = np.nan
     m["suppressed"] = sup_mask
     return m
-
-
-def _quality(wh):
-    files = wh.df("select * from marts.fct_row_accounting") if wh.has("marts.fct_row_accounting") else \
-        pd.DataFrame(columns=["table_name", "wave", "source_file", "rows_read", "rows_staged",
-                              "rows_quarantined", "rows_superseded", "status"])
-    reasons = wh.df("""select table_name, wave, reason, count(*) as n_rows from marts.fct_quarantine
-                       group by all order by table_name, wave, reason""") if wh.has("marts.fct_quarantine") \
-        else pd.DataFrame(columns=["table_name", "wave", "reason", "n_rows"])
-    if wh.has("raw.ingest_files"):
-        inputs = wh.df("""select table_name, wave, source_file, file_format, rows_read, sha256, status
-                          from raw.ingest_files order by table_name, wave""")
-        absent = inputs[inputs.status == "absent"][["table_name", "wave"]].reset_index(drop=True)
-    else:
-        inputs = pd.DataFrame(columns=["table_name", "wave", "source_file", "file_format", "rows_read",
-                                       "sha256", "status"])
-        absent = pd.DataFrame(columns=["table_name", "wave"])
-    return files, reasons, absent, inputs
 
 
 def _suppression_summary(counts, panel, supp, experiments) -> pd.DataFrame:
@@ -653,35 +479,6 @@ def _suppression_summary(counts, panel, supp, experiments) -> pd.DataFrame:
     out = pd.DataFrame(rows).merge(experiments[["experiment_id", "network_id"]], on="experiment_id")
     out["series_points_dropped_all"] = supp.get("series_points_dropped", 0)
     return out
-
-
-def _git(*args) -> str | None:
-    try:
-        return subprocess.run(["git", "-C", str(PROJECT_ROOT), *args], capture_output=True, text=True,
-                              timeout=10, check=True).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return None
-
-
-def _meta(wh, effects, T: int) -> pd.DataFrame:
-    versions = {}
-    for p in PACKAGES:
-        try:
-            versions[p] = im.version(p)
-        except im.PackageNotFoundError:
-            versions[p] = None
-    rev = _git("rev-parse", "HEAD")
-    dirty = _git("status", "--porcelain", "--untracked-files=no")
-    run_id = effects.run_id.dropna().iloc[0] if "run_id" in effects and effects.run_id.notna().any() else None
-    started = effects.run_started_at.dropna().iloc[0] if "run_started_at" in effects and \
-        effects.run_started_at.notna().any() else None
-    return pd.DataFrame([dict(
-        run_id=str(run_id) if run_id is not None else None,
-        run_started_at=str(started) if started is not None else None,
-        generated_at=dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
-        threshold=T, code_revision=rev, code_dirty=bool(dirty) if dirty is not None else None,
-        packages=json.dumps(versions), python=platform.python_version(),
-        small_n=SMALL_N, few_clusters=FEW_CLUSTERS)])
 
 
 def _export_values(counts, cell_values) -> pd.DataFrame:

@@ -16,6 +16,7 @@ Rules (docs/reports.md):
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Hashable, Iterable
 
@@ -226,3 +227,43 @@ def _pinned(i: int, true_value: float, a_rows, b, bounds) -> bool:
     if lo.status != 0:
         raise RuntimeError(f"disclosure audit: LP failed ({lo.message})")
     return math.floor(vmax + 1e-7) <= math.ceil(lo.fun - 1e-7)
+
+
+_PERSON_COUNTS = [  # engine warnings that carry counts of persons: (pattern, groups that are persons)
+    (re.compile(r"^only (\d+) of (\d+) persons observed in both periods"), "pair"),
+    (re.compile(r"^(\d+) persons not observed in both periods"), "one"),
+    (re.compile(r"^small n: .* n=(\d+) < \d+$"), "one"),
+]
+_NO_PERSON_COUNTS = re.compile(  # engine warnings whose numbers are not counts of persons
+    r"municipalities \(< 10\)|t\(G.1\)|^effect per 1,000 DKK|^before/after comparison|did not converge"
+    r"|^one cluster|not identified$|^Cox model could not be fitted")
+
+
+def safe_warnings(text, T: int):
+    """Disclosure control for the effects engine's warnings: counts of persons below T become
+    '<T' ("only a of b": a, b and b - a), the others are rounded to tens ('≈80'); in a warning of
+    unknown form every whole number below T becomes '<T'."""
+    if not isinstance(text, str) or not text:
+        return None
+    out = []
+    for w in text.split("; "):
+        for pattern, kind in _PERSON_COUNTS:
+            m = pattern.search(w)
+            if m:
+                nums = [int(g) for g in m.groups()]
+                hide = [n < T for n in nums]
+                if kind == "pair" and nums[1] - nums[0] < T:  # a = b - (b - a): hide both
+                    hide = [True, True]
+                for g in range(len(nums), 0, -1):
+                    # shown counts are rounded to tens so they cannot be matched exactly against a
+                    # cell the count tables suppressed
+                    shown = f"<{T}" if hide[g - 1] else f"≈{int(round(nums[g - 1], -1))}"
+                    w = w[:m.start(g)] + shown + w[m.end(g):]
+                break
+        else:
+            if _NO_PERSON_COUNTS.search(w):
+                out.append(w)
+                continue
+            w = re.sub(r"(?<![\w.<])(\d+)(?![\w.])", lambda mm: f"<{T}" if int(mm.group(1)) < T else mm.group(1), w)
+        out.append(w)
+    return "; ".join(out)
