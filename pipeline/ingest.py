@@ -391,6 +391,11 @@ class _Loader:
                   case
                     when line is null or trim(line) = '' then 'blank'
                     {control_case}
+                    when contains(line, '"')
+                         and length(line) - length(replace(line, '{sep}', '')) = {n_fields - 1}
+                         and list_bool_and(list_transform(string_split(line, '{sep}'),
+                             lambda x: not contains(x, '"') or regexp_full_match(x, '"([^"]|"")*"')))
+                        then 'quoted_fields'
                     when contains(line, '"') then 'quoted'
                     when length(line) - length(replace(line, '{sep}', '')) <> {n_fields - 1} then 'fields'
                     else 'ok'
@@ -433,18 +438,31 @@ class _Loader:
         con.execute("create or replace temp table _quoted (source_row bigint, "
                     + ", ".join(f"{c} varchar" for c in cols) + ")")
         if quoted_rows:
-            con.executemany(f"insert into _quoted values ({', '.join(['?'] * (len(cols) + 1))})", quoted_rows)
+            import pyarrow as pa
+
+            arrow = pa.table({name: list(vals) for name, vals in zip(["source_row", *cols], zip(*quoted_rows))})
+            con.register("_quoted_arrow", arrow)
+            con.execute("insert into _quoted select * from _quoted_arrow")
+            con.unregister("_quoted_arrow")
+        # lines whose quotes enclose whole fields (no separator inside) are unquoted in SQL
+        unquote = ("case when f[{i}] like '\"%\"' then replace(f[{i}][2:-2], '\"\"', '\"') "
+                   "else f[{i}] end")
         con.execute("create or replace temp view _parsed as "
                     "select source_row, " + ", ".join(
                         f"f[{positions[c] + 1}] as {c}" if c in positions else f"null::varchar as {c}"
                         for c in cols)
                     + f" from (select source_row, string_split(line, '{sep}') as f from _data where kind = 'ok') "
+                    "union all select source_row, " + ", ".join(
+                        unquote.format(i=positions[c] + 1) + f" as {c}" if c in positions
+                        else f"null::varchar as {c}" for c in cols)
+                    + f" from (select source_row, string_split(line, '{sep}') as f from _data "
+                    "where kind = 'quoted_fields') "
                     "union all select * from _quoted")
         n_cpr = self.check_cpr("_parsed", PERSON_ID_COLUMN, rel_file) if PERSON_ID_COLUMN in cols else 0
         sel = ", ".join(self.pid_expr(c) if c == PERSON_ID_COLUMN else c for c in cols)
         con.execute(f"insert into raw.{table} select {sel}, '{wave}', '{_sql_str(rel_file)}', source_row "
                     "from _parsed", self.params())
-        loaded = counts.get("ok", 0) + len(quoted_rows)
+        loaded = counts.get("ok", 0) + counts.get("quoted_fields", 0) + len(quoted_rows)
         if rejects:
             con.executemany("insert into raw.ingest_rejects values (?, ?, ?, ?, ?)",
                             [(table, wave, rel_file, r, reason) for r, reason in sorted(rejects)])

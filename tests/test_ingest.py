@@ -212,3 +212,17 @@ def test_cpr_like_ids_are_pseudonymised_and_never_stored(tmp_path, monkeypatch):
         if f.is_file():
             text = f.read_bytes()
             assert not any(n.encode() in text for n in needles), f
+
+
+def test_quoted_fields_sql_path_and_python_path(tmp_path):
+    """Quotes around whole fields are removed in SQL; a quoted separator goes through csv."""
+    d = tmp_path / "d" / "wave=baseline"
+    d.mkdir(parents=True)
+    (d / "costs.csv").write_text('person_id;month;cost_category;amount_dkk\n'
+                                 '"P1";"2020-01";"say ""hi""";""\n'
+                                 '"P2";2020-02;"home;care";"1,5"\n')
+    s = ingest(tmp_path / "d", tmp_path / "wh.duckdb")
+    assert (s.rows_read, s.rows_loaded, s.rows_rejected) == (2, 2, 0)
+    assert query(tmp_path / "wh.duckdb", "select person_id, month, cost_category, amount_dkk from raw.costs "
+                                        "order by source_row") == [
+        ("P1", "2020-01", 'say "hi"', ""), ("P2", "2020-02", "home;care", "1,5")]
