@@ -141,6 +141,8 @@ def _load_fixture(db) -> None:
             con.executemany(
                 f"insert into raw.{table} values ({marks}, 'baseline', 'hand/{table}.csv', ?)",
                 [(*[v if v != "" else None for v in r], i + 1) for i, r in enumerate(rows)])
+    con.execute("create or replace table raw.ingest_files as select unnest(?) as table_name, "
+                "'baseline' as wave, 'present' as status, 1::bigint as rows_read", [list(CONTRACT)])
     con.execute("create or replace table seeds.experiment_periods (experiment_id varchar, "
                 "period_design varchar, start_date date, baseline_days integer, "
                 "followup_days integer)")

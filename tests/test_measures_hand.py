@@ -164,6 +164,10 @@ def _load_fixture(db: Path) -> None:
     for t, cols in STAGING_COLUMNS.items():
         con.execute(f"create or replace table staging.stg_registry__{t} ({cols}, wave varchar, "
                     "source_file varchar, source_row integer)")
+    # Every extract delivered: measures are computed only for extracts ingest saw.
+    con.execute("create or replace table staging.stg_registry__ingest_files as "
+                "select unnest(?) as table_name, 'baseline' as wave, 'present' as status, "
+                "1::bigint as rows_read", [list(STAGING_COLUMNS) + ["case_events", "fit_sessions", "costs", "experience"]])
     rows = {"persons": PERSONS, "enrolment": ENROLMENT, "admissions": ADMISSIONS,
             "employment_status": EMPLOYMENT}
     for t, data in rows.items():
