@@ -32,7 +32,7 @@ allocated as (
         a.person_id,
         a.period,
         s.stratum,
-        sum(a.allocated_dkk) as cost_dkk
+        {{ exact_sum('a.allocated_dkk') }} as cost_dkk
     from {{ ref('int_costs_months_allocated') }} as a
     inner join strata as s
         on s.cost_category is null or s.cost_category = a.cost_category

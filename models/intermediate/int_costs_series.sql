@@ -52,7 +52,7 @@ costs as (
         p.experiment_id,
         p.arm,
         a.month_start,
-        sum(a.allocated_dkk) as cost_dkk
+        {{ exact_sum('a.allocated_dkk') }} as cost_dkk
     from {{ ref('int_costs_months_allocated') }} as a
     inner join periods as p
         on p.experiment_id = a.experiment_id

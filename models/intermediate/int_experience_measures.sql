@@ -20,8 +20,8 @@ select
     p.period,
     'exp_score' as measure_code,
     a.respondent_type as stratum,
-    avg(a.score_pct) as value,
-    sum(a.score_pct) as numerator,
+    {{ exact_avg('a.score_pct') }} as value,
+    {{ exact_sum('a.score_pct') }} as numerator,
     cast(count(*) as double) as denominator,
     any_value(p.person_days) / 365.25 as person_years,
     cast(null as boolean) as censored

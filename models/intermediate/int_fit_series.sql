@@ -18,7 +18,7 @@ select
     'session' as time_unit,
     s.session_number as t,
     count(distinct s.person_id) as n_persons,
-    avg(s.total) as value
+    {{ exact_avg('s.total') }} as value
 from {{ ref('int_fit_sessions_assigned') }} as s
 where s.clinical_cutoff is not null
     and s.experiment_id in (select experiment_id from linked)

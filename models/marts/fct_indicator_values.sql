@@ -27,11 +27,11 @@ cells as (
         -- stratum, tested) makes count(*) the number of distinct persons of a cell, without a
         -- distinct-hash of every person id
         count(*) as n_persons,
-        sum(pm.numerator) as numerator,
-        sum(pm.denominator) as denominator,
-        sum(pm.person_years) as person_years,
-        avg(pm.value) as mean_value,
-        sum(pm.value) as sum_value,
+        {{ exact_sum('pm.numerator') }} as numerator,
+        {{ exact_sum('pm.denominator') }} as denominator,
+        {{ exact_sum('pm.person_years') }} as person_years,
+        {{ exact_avg('pm.value') }} as mean_value,
+        {{ exact_sum('pm.value') }} as sum_value,
         count(*) filter (where pm.censored) as n_censored
     from pm
     group by all
