@@ -21,6 +21,7 @@ FONT = "system-ui, -apple-system, Segoe UI, Roboto, Helvetica, Arial, sans-serif
 class Charts:
     def __init__(self, view):
         self.v = view
+        self._n = 0  # numbered chart ids (plotly's default is a random uuid): same data, same bytes
 
     @staticmethod
     def plotly_js() -> str:
@@ -31,7 +32,8 @@ class Charts:
     def _html(self, fig: go.Figure, kind: str) -> str:
         fig.update_layout(template="plotly_white", font=dict(family=FONT, size=13), height=360,
                           margin=dict(l=60, r=20, t=50, b=50), legend=dict(orientation="h", y=-0.2))
-        div = fig.to_html(full_html=False, include_plotlyjs=False,
+        self._n += 1
+        div = fig.to_html(full_html=False, include_plotlyjs=False, div_id=f"chart-{self._n}",
                           config={"displaylogo": False, "responsive": True})
         return f'<div class="frv plot" data-chart="{kind}">{div}</div>'
 

@@ -236,7 +236,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "a_dirty": ("med ikke-committede ændringer", "with uncommitted changes"),
     "a_run": ("Kørsel", "Run"),
     "a_run_started": ("Kørsel startet", "Run started"),
-    "a_generated": ("Rapportdata beregnet", "Report data computed"),
     "a_threshold": ("Diskretioneringsgrænse", "Disclosure threshold"),
     "a_python": ("Python", "Python"),
     "a_renderer": ("Renderet med", "Rendered with"),

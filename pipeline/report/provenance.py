@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import importlib.metadata as im
 import json
 import platform
@@ -57,7 +56,6 @@ def meta(wh, effects, T: int, small_n: int, few_clusters: int) -> pd.DataFrame:
     return pd.DataFrame([dict(
         run_id=str(run_id) if run_id is not None else None,
         run_started_at=str(started) if started is not None else None,
-        generated_at=dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
         threshold=T, code_revision=rev, code_dirty=bool(dirty) if dirty is not None else None,
         packages=json.dumps(versions), python=platform.python_version(),
         small_n=small_n, few_clusters=few_clusters)])

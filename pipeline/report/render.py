@@ -90,6 +90,10 @@ def html_only(nb: nbformat.NotebookNode, what: str, big: dict | None = None) -> 
                 raw = nbformat.v4.new_raw_cell(text)
                 raw.metadata["format"] = "text/html"
                 out.cells.append(raw)
+    # nbformat gives every cell a random id and pandoc writes it into the HTML: number them
+    # instead, so two renders of the same data are byte-identical.
+    for i, cell in enumerate(out.cells):
+        cell["id"] = f"cell-{i}"
     return out
 
 

@@ -400,7 +400,6 @@ class NetworkView:
                    f"<tr><th>{self.t('a_revision')}</th><td><code>{rev}</code></td></tr>"
                    f"<tr><th>{self.t('a_run')}</th><td><code>{esc(m.run_id)}</code></td></tr>"
                    f"<tr><th>{self.t('a_run_started')}</th><td>{esc(m.run_started_at)}</td></tr>"
-                   f"<tr><th>{self.t('a_generated')}</th><td>{esc(m.generated_at)}</td></tr>"
                    f"<tr><th>{self.t('a_threshold')}</th><td>{self.T}</td></tr>"
                    f"<tr><th>{self.t('a_python')}</th><td>{esc(m.python)}</td></tr>"
                    f"<tr><th>{self.t('a_renderer')}</th><td>{esc(self.renderer or self.t('a_unknown'))}</td></tr></table>")
