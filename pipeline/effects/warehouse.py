@@ -86,11 +86,13 @@ def run_effects(db_path, seed: int = 20161201, progress=None) -> EffectsSummary:
                 con.execute(f"select 1 from {tbl} limit 0")
             except duckdb.CatalogException:
                 raise FrievalError(f"{db_path}: table {tbl} not found; build the measure marts first") from None
-        # one thread: DuckDB's parallel sums of doubles are order-dependent in the last bits, and two runs
-        # must give byte-identical tables
+        # Sums of doubles depend on the order of their terms, and two runs must give byte-identical
+        # tables: one thread, over a copy of the person measures in a fixed order (the mart's own
+        # row order is not fixed: the build writes in parallel without preserving insertion order).
         con.execute("set threads to 1")
         con.execute("create schema if not exists marts")
-        con.execute(f"create or replace temp view pm_base as {BASE}")
+        con.execute(f"create or replace temp table pm_base as {BASE} "
+                    "order by experiment_id, measure_code, stratum, person_id, post")
         stamp = con.execute("select min(run_id), min(run_started_at) from marts.fct_person_measures").fetchone()
         groups = _groups(con)
         task = progress.task("effects", total=max(len(groups), 1)) if progress is not None else None
