@@ -46,7 +46,13 @@ def _visit(page, url: str) -> dict:
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(url, wait_until="load")
-    page.wait_for_timeout(300)
+    # Wait for the charts themselves, not a fixed time: a slow or busy machine draws later.
+    try:
+        page.wait_for_function("""() => [...document.querySelectorAll('div.plotly-graph-div')]
+            .every(d => d.querySelector('svg.main-svg') && d.querySelector('.plot .trace, .plot g'))""",
+                               timeout=60_000)
+    except Exception:  # the assertions below name the charts that were not drawn
+        pass
     info = page.evaluate("""() => {
         const plots = [...document.querySelectorAll('div.plotly-graph-div')];
         return {
