@@ -87,13 +87,26 @@ def test_no_output_byte_contains_an_input_identifier(tmp_path, synthetic_extract
     proc = subprocess.run([sys.executable, "-m", "pipeline.cli", "run", "--data", str(data), "--out", str(out)],
                           capture_output=True, text=True, env=env)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    needles = [c.encode() for c in cprs] + [f"{c[:6]}-{c[6:]}".encode() for c in cprs]
+    # One linear pass per file (searching for each identifier in turn is quadratic): every
+    # 10-digit window of every run of digits, and every "6 digits-4 digits", looked up in the set.
+    needles = set(c.encode() for c in cprs)
+
+    def found(blob: bytes) -> set:
+        hits = set()
+        for m in re.finditer(rb"[0-9]{10,}", blob):
+            run = m.group()
+            hits.update(run[i:i + 10] for i in range(len(run) - 9))
+        hits.update(m.group(1) + m.group(2) for m in re.finditer(rb"(?=([0-9]{6})-([0-9]{4}))", blob))
+        return hits & needles
+
+    assert found(b"x" + cprs[0].encode() + b"7") and found(f"1{cprs[1][:6]}-{cprs[1][6:]}".encode())
     logs = (proc.stdout + proc.stderr).encode()
     blobs = [("stdout/stderr", logs)] + [(str(p), p.read_bytes()) for p in out.rglob("*") if p.is_file()]
     assert len(blobs) > 10
     for name, blob in blobs:
-        hits = [n for n in needles if n in blob]
-        assert not hits, f"{name} contains input identifier(s)"
+        assert not found(blob), f"{name} contains input identifier(s)"
+    # The same search finds every identifier in the input files.
+    assert found(b"".join(f.read_bytes() for f in data.rglob("*.csv"))) == needles
     # The warehouse compresses strings, so bytes alone prove little: search every text column too.
     with duckdb.connect(str(out / "frieval.duckdb"), read_only=True) as con:
         con.execute("create temp table needles as select unnest(?) as id", [cprs])
