@@ -2,14 +2,21 @@
 
 dbt runs in a child process: dbt-core keeps global state between in-process invocations and
 dbt-duckdb can keep the file lock after `dbtRunner.invoke` (see research notes, pitfalls 1-2).
-Every path handed to dbt is absolute and every run has its own target and log folders, so two
-runs never share artefacts.
+Every folder handed to dbt is absolute and every run has its own target and log folders, so two
+runs never share artefacts. The warehouse path is given relative to the dbt child's working
+folder, and the run stamp through environment variables rather than --vars: then a pipeline run's
+profile and vars are the same every time, and dbt can reuse the previous run's parse
+(partial_parse.msgpack, kept in a cache folder) instead of parsing the whole project again, about
+5 s per dbt command. dbt checks every file's checksum and re-parses what changed, so a stale
+cache costs a full parse, never a wrong build.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -41,12 +48,51 @@ def _die_with_parent() -> None:
         pass
 
 
-def dbt_env(db_path: Path) -> dict[str, str]:
+def dbt_env(db_path: Path, cwd: Path, extra: dict | None = None) -> dict[str, str]:
     env = dict(os.environ)
-    env["FRIEVAL_DB"] = str(Path(db_path).resolve())
+    env["FRIEVAL_DB"] = os.path.relpath(Path(db_path).resolve(), Path(cwd).resolve())
     env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     env["DO_NOT_TRACK"] = "1"
+    env.update(extra or {})
     return env
+
+
+PARSE_FILE = "partial_parse.msgpack"
+
+
+def _parse_cache(env: dict, dbt_vars: dict | None) -> Path | None:
+    """The cached parse for this project, profile path and vars; None when caching is off."""
+    root = os.environ.get("FRIEVAL_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "frieval")
+    if os.environ.get("FRIEVAL_DBT_PARSE_CACHE", "1") == "0":
+        return None
+    try:
+        from dbt.version import __version__ as dbt_version
+    except ImportError:  # pragma: no cover - dbt is a dependency
+        return None
+    key = "|".join([str(PROJECT_ROOT.resolve()), dbt_version, env["FRIEVAL_DB"], json.dumps(dbt_vars, sort_keys=True)])
+    return Path(root) / "dbt-parse" / f"{hashlib.sha1(key.encode()).hexdigest()[:16]}.msgpack"
+
+
+def _restore_parse(cache: Path | None, target_dir: Path) -> None:
+    if cache is not None and cache.is_file() and not (target_dir / PARSE_FILE).exists():
+        try:
+            shutil.copyfile(cache, target_dir / PARSE_FILE)
+        except OSError:
+            pass  # no cache: dbt parses in full
+
+
+def _save_parse(cache: Path | None, target_dir: Path) -> None:
+    fresh = target_dir / PARSE_FILE
+    if cache is None or not fresh.is_file():
+        return
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
+        shutil.copyfile(fresh, tmp)
+        os.replace(tmp, cache)  # atomic: concurrent runs never read half a file
+    except OSError:
+        pass  # a read-only home: the next run parses in full
 
 
 def run_dbt(
@@ -55,11 +101,13 @@ def run_dbt(
     db_path: Path,
     work_dir: Path,
     dbt_vars: dict | None = None,
+    env: dict | None = None,
     on_line=None,
     check: bool = True,
 ) -> DbtResult:
     """Run `dbt <args>` against the warehouse at db_path; artefacts go to work_dir/dbt.
 
+    env: extra environment for dbt (the pipeline's run stamp, FRIEVAL_RUN_ID/FRIEVAL_RUN_STARTED_AT).
     on_line(str) receives every line dbt prints (the CLI uses it for progress).
     With check=True a failed command raises FrievalError naming the failed nodes.
     """
@@ -77,8 +125,11 @@ def run_dbt(
     ]
     if dbt_vars:
         cmd += ["--vars", json.dumps(dbt_vars)]
+    child_env = dbt_env(db_path, work_dir, env)
+    cache = _parse_cache(child_env, dbt_vars)
+    _restore_parse(cache, target_dir)
     proc = subprocess.Popen(
-        cmd, cwd=work_dir, env=dbt_env(db_path), stdout=subprocess.PIPE,
+        cmd, cwd=work_dir, env=child_env, stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT, text=True, bufsize=1,
         preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
     )
@@ -90,6 +141,8 @@ def run_dbt(
         if on_line is not None:
             on_line(line)
     code = proc.wait()
+    if code == 0:
+        _save_parse(cache, target_dir)
     result = _summarise(args[0] if args else "", code, target_dir, lines)
     if check and not result.ok:
         detail = "; ".join(result.failures[:5]) or (lines[-1] if lines else "no output")

@@ -19,9 +19,12 @@ from .manifest import write_manifest
 from .paths import WAREHOUSE_NAME
 from .progress import NULL_STEPS
 
-# A run builds every seed and model and runs the data tests on them; the unit tests and the
-# tests of the static catalogue/reference seeds belong to the test suite, not to every run.
-PIPELINE_BUILD = ["build", "--exclude-resource-type", "unit_test", "--exclude", "resource_type:test,path:seeds"]
+# A run builds every seed and model and runs the data tests on them. The test suite, not every
+# run, owns: the unit tests, the tests of the static catalogue/reference seeds, and the data tests
+# tagged `suite_only` (invariants that hold by construction and cost a full pass over a large
+# table, e.g. uniqueness of (source_file, source_row), which ingest assigns; docs/benchmarks.md).
+PIPELINE_BUILD = ["build", "--exclude-resource-type", "unit_test",
+                  "--exclude", "resource_type:test,path:seeds", "tag:suite_only"]
 
 # What a run publishes; OUT/<name> links to current/<name>.
 PRODUCTS = (WAREHOUSE_NAME, "reports", "exports", "report_data", "manifest.json")
@@ -80,14 +83,16 @@ def _build(data_dir, run_dir, out_dir, run_id, now, lang, threshold, reports, pr
     db_path = run_dir / WAREHOUSE_NAME
     work = run_dir / ".work"
     ingest_summary = ingest(data_dir, db_path, progress=progress)
-    _dbt_build(db_path, work, run_id, now, progress)
+    stamp = {"FRIEVAL_RUN_ID": run_id, "FRIEVAL_RUN_STARTED_AT": now.strftime("%Y-%m-%d %H:%M:%S")}
+    _dbt_build(db_path, work, stamp, progress)
     effects_summary = run_effects(db_path, progress=progress)
     summary = RunSummary(out_dir, run_id, n_effects=effects_summary.n_effects, rows=_row_totals(db_path))
     if reports:
         from .report import build_reports
 
         report_summary = build_reports(db_path, run_dir, lang=lang, threshold=threshold,
-                                       dbt_target_dir=work / "dbt" / "target", progress=progress)
+                                       dbt_target_dir=work / "dbt" / "target", dbt_env=stamp,
+                                       progress=progress)
         summary.reports = [out_dir / "reports" / p.name for p in report_summary.reports]
     write_manifest(run_dir / "manifest.json", run_id=run_id, started=now, data_dir=data_dir,
                    settings={"lang": lang, "threshold": threshold, "reports": reports},
@@ -96,15 +101,14 @@ def _build(data_dir, run_dir, out_dir, run_id, now, lang, threshold, reports, pr
     return summary
 
 
-def _dbt_build(db_path: Path, work: Path, run_id: str, now: dt.datetime, progress) -> None:
+def _dbt_build(db_path: Path, work: Path, stamp: dict, progress) -> None:
     task = progress.task("dbt build: seeds, models, tests", total=None)
-    dbt_vars = {"run_id": run_id, "run_started_at": now.strftime("%Y-%m-%d %H:%M:%S")}
 
     def on_line(line: str) -> None:
         if " [OK" in line or " [PASS" in line or " [WARN" in line or "[INSERT" in line or "[CREATE" in line:
             task.advance(1)
 
-    run_dbt(PIPELINE_BUILD, db_path=db_path, work_dir=work, dbt_vars=dbt_vars, on_line=on_line)
+    run_dbt(PIPELINE_BUILD, db_path=db_path, work_dir=work, env=stamp, on_line=on_line)
     task.done()
 
 

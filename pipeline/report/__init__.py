@@ -32,7 +32,8 @@ class ReportSummary:
 
 
 def build_reports(db_path, out_dir, lang: str = "da", threshold: int = 5, dbt_target_dir=None,
-                  progress=None, *, dbt_docs: bool = True, networks: list | None = None) -> ReportSummary:
+                  progress=None, *, dbt_docs: bool = True, networks: list | None = None,
+                  dbt_env: dict | None = None) -> ReportSummary:
     from . import data as report_data
     from .index import write_index
     from .render import render_all, renderer_name
@@ -46,7 +47,7 @@ def build_reports(db_path, out_dir, lang: str = "da", threshold: int = 5, dbt_ta
     summary = ReportSummary(renderer=renderer_name())
     if dbt_docs:  # dbt opens the warehouse itself: before our read-only connection
         task = progress.task("dbt docs generate", total=None)
-        summary.docs = ship_dbt_docs(db_path, reports_dir, dbt_target_dir)
+        summary.docs = ship_dbt_docs(db_path, reports_dir, dbt_target_dir, dbt_env)
         task.done()
     task = progress.task("report data (computed once, disclosure-controlled)", total=None)
     d = report_data.compute(db_path, threshold)
@@ -74,10 +75,11 @@ def build_reports(db_path, out_dir, lang: str = "da", threshold: int = 5, dbt_ta
     return summary
 
 
-def ship_dbt_docs(db_path: Path, reports_dir: Path, dbt_target_dir=None) -> Path:
+def ship_dbt_docs(db_path: Path, reports_dir: Path, dbt_target_dir=None, dbt_env: dict | None = None) -> Path:
     """`dbt docs generate --static` and copy static_index.html to reports/dbt-docs/index.html.
 
-    The manifest is copied beside it so tests (and readers) can check every link target."""
+    The manifest is copied beside it so tests (and readers) can check every link target. Given
+    the build's target folder and run stamp (dbt_env), dbt reuses the build's parse."""
     from ..dbt_runner import run_dbt
 
     tmp = None
@@ -91,7 +93,7 @@ def ship_dbt_docs(db_path: Path, reports_dir: Path, dbt_target_dir=None) -> Path
         args = ["docs", "generate", "--static"]
         if tmp is None and (target / "manifest.json").is_file():
             args.append("--no-compile")  # the run's dbt build compiled every node already
-        result = run_dbt(args, db_path=db_path, work_dir=work_dir)
+        result = run_dbt(args, db_path=db_path, work_dir=work_dir, env=dbt_env)
         static = result.target_dir / "static_index.html"
         if not static.is_file():
             raise FrievalError(f"dbt docs generate wrote no {static}")
