@@ -125,6 +125,11 @@ class FallbackRenderer:
         self.close()
 
     def render(self, params: dict, out_html: Path, title: str, lang: str) -> None:
+        convert_args = self.execute(params, out_html, title, lang)
+        pandoc_convert(*convert_args)
+
+    def execute(self, params: dict, out_html: Path, title: str, lang: str) -> tuple:
+        """Run the notebook; returns the arguments of pandoc_convert for its HTML."""
         from nbclient import NotebookClient
         from nbclient.exceptions import CellExecutionError
 
@@ -140,7 +145,7 @@ class FallbackRenderer:
             if client.kc is not None:
                 client.kc.stop_channels()
         big: dict = {}
-        pandoc_convert(html_only(nb, f"report {params.get('network_id')}", big), out_html, title, lang, big)
+        return html_only(nb, f"report {params.get('network_id')}", big), out_html, title, lang, big
 
 
 def pandoc_convert(nb: nbformat.NotebookNode, out_html: Path, title: str, lang: str, big: dict | None = None) -> None:
@@ -185,11 +190,18 @@ def quarto_render(params: dict, out_html: Path, title: str, lang: str) -> None:
 
 
 def render_all(jobs: list[dict], out_dir: Path, progress_task=None) -> list[Rendered]:
-    """jobs: dicts with network_id, lang, data_dir, title. Writes out_dir/<network_id>.html."""
+    """jobs: dicts with network_id, lang, data_dir, title. Writes out_dir/<network_id>.html.
+
+    In the fallback, pandoc converts one report in a worker thread while the kernel executes the
+    next: the two are separate processes, so a second core shortens the reports stage."""
+    from concurrent.futures import ThreadPoolExecutor
+
     out_dir.mkdir(parents=True, exist_ok=True)
     done: list[Rendered] = []
     name = renderer_name()
     fallback = None if name == "quarto" else FallbackRenderer()
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="frieval-pandoc")
+    pending = []
     try:
         for job in jobs:
             start = time.perf_counter()
@@ -198,12 +210,19 @@ def render_all(jobs: list[dict], out_dir: Path, progress_task=None) -> list[Rend
                       "renderer": name}
             if fallback is None:
                 quarto_render(params, out_html, job["title"], job["lang"])
-            else:
-                fallback.render(params, out_html, job["title"], job["lang"])
-            done.append(Rendered(out_html, time.perf_counter() - start, name))
+                done.append(Rendered(out_html, time.perf_counter() - start, name))
+                if progress_task is not None:
+                    progress_task.advance(1)
+                continue
+            args = fallback.execute(params, out_html, job["title"], job["lang"])
+            pending.append((pool.submit(pandoc_convert, *args), out_html, start))
             if progress_task is not None:
                 progress_task.advance(1)
+        for future, out_html, start in pending:
+            future.result()  # re-raises a conversion's FrievalError here
+            done.append(Rendered(out_html, time.perf_counter() - start, name))
     finally:
+        pool.shutdown(wait=True, cancel_futures=True)
         if fallback is not None:
             fallback.close()
     return done
