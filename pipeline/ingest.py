@@ -149,6 +149,10 @@ def ingest(data_dir, db_path, progress=None) -> IngestSummary:
         try:
             con.execute(f"set temp_directory = '{_sql_str(tmp.name)}'")
             con.execute("set enable_progress_bar = false")
+            # As in the dbt profile: rows may be written in parallel out of scan order (source_row
+            # keeps the order), and memory stays bounded on a shared machine (spills to tmp).
+            con.execute("set preserve_insertion_order = false")
+            con.execute(f"set memory_limit = '{os.environ.get('FRIEVAL_MEMORY_LIMIT', '4GB')}'")
             _create_raw_schema(con)
             loader = _Loader(con, data_dir, key, tmp.name)
             for table in EXTRACT_TABLES:
@@ -318,9 +322,10 @@ class _Loader:
             expr = f"cast({_ident(by_norm[c])} as varchar)"
             sel.append(self.pid_expr(expr) if c == PERSON_ID_COLUMN else expr)
         try:
-            con.execute(f"insert into raw.{table} select {', '.join(sel)}, '{wave}', '{_sql_str(rel_file)}', "
-                        "file_row_number + 1 from _pq order by file_row_number", self.params())
-            n = con.execute(f"select count(*) from raw.{table} where source_file = ?", [rel_file]).fetchone()[0]
+            # No ORDER BY: source_row carries the file's order, the table's physical order means
+            # nothing (a sort of ~70M rows at national scale, for nothing). INSERT returns its count.
+            n = con.execute(f"insert into raw.{table} select {', '.join(sel)}, '{wave}', '{_sql_str(rel_file)}', "
+                            "file_row_number + 1 from _pq", self.params()).fetchone()[0]
         except Exception as e:  # noqa: BLE001
             raise InputError(rel_file, "cannot be read as Parquet: " + str(e).splitlines()[0][:200]) from None
         con.execute("drop view _pq")

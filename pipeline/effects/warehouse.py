@@ -7,6 +7,7 @@ See docs/effects.md for the choice of estimator per measure type and design.
 
 from __future__ import annotations
 
+import os
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,12 +88,15 @@ def run_effects(db_path, seed: int = 20161201, progress=None) -> EffectsSummary:
             except duckdb.CatalogException:
                 raise FrievalError(f"{db_path}: table {tbl} not found; build the measure marts first") from None
         # Sums of doubles depend on the order of their terms, and two runs must give byte-identical
-        # tables: one thread, over a copy of the person measures in a fixed order (the mart's own
-        # row order is not fixed: the build writes in parallel without preserving insertion order).
-        con.execute("set threads to 1")
+        # tables: the sums run on one thread, over a copy of the person measures in a fixed order
+        # (the mart's own row order is not fixed: the build writes in parallel without preserving
+        # insertion order). The copy itself is sorted on every thread: its order is fixed by the
+        # ORDER BY, which is unique per row (a person's measure per period).
+        con.execute(f"set memory_limit = '{os.environ.get('FRIEVAL_MEMORY_LIMIT', '4GB')}'")
         con.execute("create schema if not exists marts")
         con.execute(f"create or replace temp table pm_base as {BASE} "
                     "order by experiment_id, measure_code, stratum, person_id, post")
+        con.execute("set threads to 1")
         stamp = con.execute("select min(run_id), min(run_started_at) from marts.fct_person_measures").fetchone()
         groups = _groups(con)
         task = progress.task("effects", total=max(len(groups), 1)) if progress is not None else None
