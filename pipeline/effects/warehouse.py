@@ -296,6 +296,19 @@ def _continuous(con, g, seed, task) -> list[dict]:
     return rows
 
 
+def _few_clusters_ri(est, cells, model: str, seed: int, warnings: list) -> str:
+    """With few clusters: the p-value from randomisation inference (set on est, warning added).
+    Returns what to add to the method text."""
+    p, used = ri_p_value(cells, model, R=N_RI, seed=seed)
+    if p is None:
+        warnings.append("few clusters: cluster-robust p-value and CI may be too small")
+        return ""
+    est.p_value = p
+    warnings.append(f"few clusters: p-value from randomisation inference over {used} re-assignments of "
+                    f"the treated municipalities; CI from the cluster-robust t(G−1) and may be too narrow")
+    return " + randomisation inference"
+
+
 # -------------------------------------------------------------------------------------- binary
 def _binary(con, g, seed, task) -> list[dict]:
     _reg(con, g)
@@ -324,14 +337,7 @@ def _binary(con, g, seed, task) -> list[dict]:
             lor, rd = binary_did(c)
             method = "logistic DiD (arm × period, pooled), CR1 cluster-robust SE by municipality"
             if _few(r) and lor.std_error:
-                p, used = ri_p_value(c, "logit", R=N_RI, seed=_seed(seed, *key))
-                if p is not None:
-                    lor.p_value = p
-                    method += " + randomisation inference"
-                    w.append(f"few clusters: p-value from randomisation inference over {used} re-assignments of "
-                             f"the treated municipalities; CI from the cluster-robust t(G−1) and may be too narrow")
-                else:
-                    w.append("few clusters: cluster-robust p-value and CI may be too small")
+                method += _few_clusters_ri(lor, c, "logit", _seed(seed, *key), w)
         elif key in cells and _by_cluster(r):
             lor, rd = binary_change_clustered(cells[key])
             method = "marginal logistic follow-up vs baseline, CR1 cluster-robust SE by municipality"
@@ -394,14 +400,7 @@ def _count(con, g, seed, task) -> list[dict]:
             est = count_did(c)
             method = "Poisson DiD, log(person-years) offset, CR1 cluster-robust SE by municipality"
             if _few(r) and est.std_error:
-                p, used = ri_p_value(c, "log_rate", R=N_RI, seed=_seed(seed, *key))
-                if p is not None:
-                    est.p_value = p
-                    method += " + randomisation inference"
-                    w.append(f"few clusters: p-value from randomisation inference over {used} re-assignments of "
-                             f"the treated municipalities; CI from the cluster-robust t(G−1) and may be too narrow")
-                else:
-                    w.append("few clusters: cluster-robust p-value and CI may be too small")
+                method += _few_clusters_ri(est, c, "log_rate", _seed(seed, *key), w)
         elif key in cells and _by_cluster(r):
             est = count_change_clustered(cells[key])
             method = "Poisson follow-up vs baseline, log(person-years) offset, CR1 cluster-robust SE by municipality"
