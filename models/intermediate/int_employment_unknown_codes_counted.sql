@@ -16,7 +16,7 @@ unknown as (
 
 in_windows as (
     select benefit_code, count(*) as n_weeks_in_windows
-    from {{ ref('int_employment_weeks_classified') }}
+    from {{ ref('int_employment_weeks_coded') }}
     where is_unknown_code
     group by benefit_code
 )

@@ -82,21 +82,94 @@ adm_series as (
         and a.month_start = e.month_start
 ),
 
-emp_series as (
+-- Weekly self-supporting share without a row per person-week: per experiment x arm x week
+-- since index, n_persons = periods with that week at risk (each period covers one contiguous
+-- range of weeks; a person has at most one period at risk in a given week) and the
+-- self-supporting persons = n_persons - persons with a not-self-supporting code that week.
+emp_experiments as (
+    select distinct experiment_id
+    from {{ ref('int_experiment_measures_linked') }}
+    where starts_with(measure_code, 'emp_')
+),
+
+emp_periods as (
+    select
+        experiment_id,
+        arm,
+        -- weeks at risk: the Mondays in [window_start, at_risk_end); t of the first one
+        cast(date_trunc('week', window_start + 6) as date) as first_monday,
+        cast(date_trunc('week', index_date) as date) as index_monday,
+        at_risk_end
+    from {{ ref('int_person_periods') }}
+    where person_days > 0
+        and experiment_id in (select experiment_id from emp_experiments)
+),
+
+emp_ranges as (
+    select
+        experiment_id,
+        arm,
+        cast(floor(date_diff('day', index_monday, first_monday) / 7) as integer) as t_first,
+        cast(floor(date_diff('day', index_monday, first_monday) / 7) as integer)
+            + cast(date_diff('day', first_monday, at_risk_end - 1) // 7 as integer) as t_last
+    from emp_periods
+    where first_monday < at_risk_end
+),
+
+emp_changes as (
+    -- +1 person from t_first, -1 after t_last
+    select experiment_id, arm, t, cast(sum(change) as bigint) as change
+    from (
+        select experiment_id, arm, t_first as t, 1 as change from emp_ranges
+        union all
+        select experiment_id, arm, t_last + 1 as t, -1 as change from emp_ranges
+    )
+    group by all
+),
+
+emp_weeks as (
+    select experiment_id, arm, unnest(generate_series(min(t), max(t))) as t
+    from emp_changes
+    group by experiment_id, arm
+),
+
+emp_at_risk as (
     select
         w.experiment_id,
-        p.arm,
+        w.arm,
+        w.t,
+        cast(sum(coalesce(c.change, 0)) over (
+            partition by w.experiment_id, w.arm order by w.t rows unbounded preceding
+        ) as bigint) as n_persons
+    from emp_weeks as w
+    left join emp_changes as c
+        on c.experiment_id = w.experiment_id
+        and c.arm = w.arm
+        and c.t = w.t
+),
+
+emp_not_selfsupport as (
+    select experiment_id, arm, week_since_index as t, count(*) as n_not_selfsupport
+    from {{ ref('int_employment_weeks_coded') }}
+    where not is_selfsupport
+    group by all
+),
+
+emp_series as (
+    select
+        r.experiment_id,
+        r.arm,
         'emp_selfsupport_share_week' as series_code,
         'week_since_index' as time_unit,
-        w.week_since_index as t,
-        count(distinct w.person_id) as n_persons,
-        avg(cast(w.is_selfsupport as double)) as value
-    from {{ ref('int_employment_weeks_classified') }} as w
-    inner join {{ ref('int_person_periods') }} as p
-        on p.experiment_id = w.experiment_id
-        and p.person_id = w.person_id
-        and p.period = w.period
-    group by all
+        r.t,
+        r.n_persons,
+        (r.n_persons - coalesce(n.n_not_selfsupport, 0)) / r.n_persons as value
+    from emp_at_risk as r
+    left join emp_not_selfsupport as n
+        on n.experiment_id = r.experiment_id
+        and n.arm = r.arm
+        and n.t = r.t
+    where r.n_persons > 0
 )
 
 select {{ run_stamp() }}, experiment_id, arm, series_code, time_unit, cast(t as integer) as t,
