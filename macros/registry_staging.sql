@@ -98,27 +98,68 @@
 {#- Row status across rows: exact duplicates and conflicting keys within a wave, and wave
     precedence (a baseline row whose natural key the follow-up wave re-delivers is superseded).
     Only rows that passed their checks take part. `checked` is the CTE name with
-    quarantine_column/quarantine_reason; the macro renders the final select. -#}
+    quarantine_column/quarantine_reason; the macro renders the final select.
+
+    Why two paths (issue 6, docs/benchmarks.md "Slow path 1"): a window function partitions and
+    sorts every row it sees, once per PARTITION BY (four here), and over every row that was most
+    of the staging time at national scale. But most natural keys occur once in the whole table
+    (both waves, valid or not), and such a row needs no window: there is no other row to
+    supersede it, conflict with it or duplicate it. So one GROUP BY finds the keys that occur
+    more than once; the windows run on those rows only, and every other row gets what the
+    windows give a partition of one row: its own follow-up flag, its own hash as min and max,
+    copy number 1.
+    The GROUP BY is on a hash of the key. Equal keys have equal hashes, and hash() treats a NULL
+    key column like PARTITION BY does (all NULLs alike), so every row of a repeated key is found.
+    A hash collision only sends a few extra rows through the windows, which give them the exact
+    status anyway. `hashed` is materialised so the typing and checks run once for both paths.
+    The all-rows version is kept as the reference in
+    benchmarks/proposals/registry_row_status_all_rows.sql; benchmarks/regress_row_status.py
+    checks both give the same rows and times them. -#}
 {% macro registry_row_status(checked, key_columns, value_columns, extra_columns=[]) -%}
     {%- set key = key_columns | join(', ') -%}
     {%- set valid = 'quarantine_reason is null' -%}
-, hashed as (
-    select *, hash({{ value_columns | join(', ') }}) as _row_hash
-    from {{ checked }}
-),
-windowed as (
+    {%- set is_valid_followup = 'case when ' ~ valid ~ " and wave = 'followup' then 1 else 0 end" -%}
+, hashed as materialized (
     select
         *,
-        sum(case when {{ valid }} and wave = 'followup' then 1 else 0 end)
-            over (partition by {{ key }}) as _followup_rows_with_key,
-        sum(case when {{ valid }} and wave = 'followup' then 1 else 0 end)
-            over (partition by {{ key }}, _row_hash) as _followup_rows_identical,
+        hash({{ value_columns | join(', ') }}) as _row_hash,
+        hash({{ key }}) as _key_hash
+    from {{ checked }}
+),
+repeated_key_hashes as (
+    select _key_hash
+    from hashed
+    group by _key_hash
+    having count(*) > 1
+),
+flagged as (
+    select *, _key_hash in (select _key_hash from repeated_key_hashes) as _key_repeated
+    from hashed
+),
+windowed as (
+    -- rows whose key occurs more than once: the windows
+    select
+        *,
+        sum({{ is_valid_followup }}) over (partition by {{ key }}) as _followup_rows_with_key,
+        sum({{ is_valid_followup }}) over (partition by {{ key }}, _row_hash) as _followup_rows_identical,
         min(case when {{ valid }} then _row_hash end) over (partition by wave, {{ key }}) as _min_hash_in_wave,
         max(case when {{ valid }} then _row_hash end) over (partition by wave, {{ key }}) as _max_hash_in_wave,
         row_number() over (
             partition by ({{ valid }}), wave, {{ key }}, _row_hash order by source_file, source_row
         ) as _copy_number
-    from hashed
+    from flagged
+    where _key_repeated
+    union all by name
+    -- rows whose key occurs once: what the windows give a partition of one row
+    select
+        *,
+        {{ is_valid_followup }} as _followup_rows_with_key,
+        {{ is_valid_followup }} as _followup_rows_identical,
+        case when {{ valid }} then _row_hash end as _min_hash_in_wave,
+        case when {{ valid }} then _row_hash end as _max_hash_in_wave,
+        1 as _copy_number
+    from flagged
+    where not _key_repeated
 )
 select
     {%- for c in value_columns %}
