@@ -123,7 +123,7 @@ INDICATORS = (
 MY_MARTS = "+fct_indicator_values +fct_series +dim_measures +int_employment_unknown_codes_counted"
 MY_MODELS = ["int_experiment_measures_linked", "int_person_periods",
              "int_admissions_merged_to_stays", "int_admissions_readmissions_flagged",
-             "int_admissions_measures", "int_employment_weeks_classified",
+             "int_admissions_measures", "int_employment_weeks_coded", "int_employment_weeks_classified",
              "int_employment_unknown_codes_counted", "int_employment_measures",
              "fct_person_measures", "fct_indicator_values", "fct_series", "dim_measures"]
 
