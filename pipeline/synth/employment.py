@@ -160,9 +160,9 @@ def generate(people: People, rng: np.random.Generator, plan: EmpPlan) -> tuple[p
     """One row per person and ISO week of both windows in which the person is aged 16-66 (until
     death or emigration); benefit_code is NULL (an empty field) in the weeks without a benefit."""
     age = people.age_at_index()
-    # persons aged 16-66 at the index date draw first, in the same order as before every week
-    # of the windows was written (so their spells, codes and the planted effects are unchanged);
-    # persons who are 16-66 only in some other week of their windows draw after them
+    # persons aged 16-66 at the index date draw first, exactly as before issue 6 (so their spells,
+    # codes and the planted effects are unchanged); persons who are 16-66 only in some other week
+    # of their windows draw after them (a person may have no such week: no rows)
     core = (people.group != CHILD) & (age >= 16) & (age < 67) | (people.group == CHILD) & (age >= 16)
     lo, hi = AGE_FROM * 365.25, AGE_TO * 365.25
     reach = (people.obs_start - people.birth < hi) & (people.exit - 1 - people.birth >= lo)
@@ -189,8 +189,8 @@ def generate(people: People, rng: np.random.Generator, plan: EmpPlan) -> tuple[p
     first = np.repeat(np.cumsum(n_weeks) - n_weeks, n_weeks)
     k = np.arange(len(own)) - first
     monday = monday0[own] + 7 * k
-    aged = people.birth[idx][own]
-    keep = (monday - aged >= lo) & (monday - aged < hi)
+    age_days = monday - people.birth[idx][own]
+    keep = (age_days >= lo) & (age_days < hi)
     own, k, monday = own[keep], k[keep], monday[keep]
     kk = k_idx[own]
     coded = np.where(k < kk, k < d["len0"][own], (k - kk) < d["len1"][own])
