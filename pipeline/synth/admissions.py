@@ -21,7 +21,10 @@ from .common import DAY_S, expand, expit, logit, pick, take_str, timestamps
 from .effects import SCALES, Truth, measure_type, wanted_sign
 from .population import PSYCH, Design, People
 
-BASE_RATE = np.array([1.1, 0.08, 0.04, 0.6])  # primary admissions per person-year by target group
+# primary admissions per person-year by target group; x 1.7 since issue 6 (about 2 M admission
+# rows at 1 M persons). The knobs are relative to these rates; the truths of binary measures
+# depend on the rates and are computed from them (_truth).
+BASE_RATE = 1.7 * np.array([1.1, 0.08, 0.04, 0.6])
 FRACTIONS = np.array([[0.30, 0.55, 0.15],  # elderly: preventable acute, other acute, planned
                       [0.03, 0.72, 0.25], [0.03, 0.72, 0.25], [0.0, 0.85, 0.15]])
 FRAILTY_SHAPE = 2.0

@@ -5,7 +5,11 @@ Persons in an experiment with emp_ measures start a benefit spell at the start o
 hazard of leaving benefit, no frailty, so the Cox hazard ratio is the planted one); a week is
 coded while the spell lasts (ceil(T) coded weeks), then the person is self-supporting (no code)
 until the next period. In the intervention arm's follow-up h is multiplied by exp(beta). Other
-persons aged 16-66 get background spells and, under 26, SU (student grant) weeks."""
+persons aged 16-66 get background spells and, under 26, SU (student grant) weeks.
+
+As DREAM delivers it, there is a row for every ISO week (its Monday) of both windows in which
+the person is aged 16-66, up to death or emigration; benefit_code is NULL (an empty field in CSV)
+in the weeks without a benefit."""
 
 from __future__ import annotations
 
@@ -125,19 +129,17 @@ def _truth(code, mtype, h1, b, weeks, defs) -> float:
     return -diff if _is_support(code, defs) else diff
 
 
-def generate(people: People, rng: np.random.Generator, plan: EmpPlan) -> tuple[pa.Table, np.ndarray, np.ndarray]:
-    age = people.age_at_index()
-    eligible = (people.group != CHILD) & (age >= 16) & (age < 67) | (people.group == CHILD) & (age >= 16)
-    idx = np.flatnonzero(eligible)
+AGE_FROM, AGE_TO = 16, 67  # DREAM rows for the weeks a person is aged 16-66 (age on the week's Monday)
+
+
+def _spells(rng: np.random.Generator, people: People, idx: np.ndarray, plan: EmpPlan) -> dict[str, np.ndarray]:
+    """The random part of each person's employment history (spell lengths, codes, SU weeks).
+
+    The draws are made in a fixed order, n at a time, so a given set of persons always gets the
+    same values from the same stream."""
     n = len(idx)
-    if n == 0:
-        return pa.table({}), np.zeros(0, np.int64), np.zeros(0, np.int64)
+    age = people.age_at_index()[idx]
     exp = people.exp[idx]
-    start = people.obs_start[idx]
-    monday0 = start + (7 - (start + 3) % 7) % 7  # first Monday in the baseline window
-    end = people.exit[idx]
-    n_weeks = np.maximum((end - monday0 + 6) // 7, 0)  # weeks whose Monday is before the exit
-    k_idx = (people.index[idx] - monday0 + 6) // 7  # first week whose Monday is in the follow-up window
     is_target = plan.target[exp]
     # spell at the start of each period: always for target persons, else sometimes
     p_on = np.where(is_target, 1.0, np.where(people.group[idx] == PSYCH, 0.5, 0.15))
@@ -148,23 +150,53 @@ def generate(people: People, rng: np.random.Generator, plan: EmpPlan) -> tuple[p
                      + np.where(is_target & people.treat_fu[idx], plan.b_exit[exp], 0.0))
     len0 = np.where(on0, np.ceil(rng.exponential(1 / h0)), 0).astype(np.int64)
     len1 = np.where(on1, np.ceil(rng.exponential(1 / h1)), 0).astype(np.int64)
-    student = ~is_target & (age[idx] < 26) & (rng.random(n) < 0.3)
-    groups = ["dagpenge", "kontanthjaelp", "sygedagpenge", "other"]
+    student = ~is_target & (age < 26) & (rng.random(n) < 0.3)
     grp = rng.choice(4, n, p=[0.4, 0.4, 0.12, 0.08])
-    code_lists = [plan.codes[g] for g in groups]
     code_pick = rng.integers(0, 1 << 30, n)
-    code_str = np.array([code_lists[g][c % len(code_lists[g])] for g, c in zip(grp.tolist(), code_pick.tolist())]
-                        + [""], dtype=object)
+    return {"idx": idx, "len0": len0, "len1": len1, "student": student, "grp": grp, "code_pick": code_pick}
+
+
+def generate(people: People, rng: np.random.Generator, plan: EmpPlan) -> tuple[pa.Table, np.ndarray, np.ndarray]:
+    """One row per person and ISO week of both windows in which the person is aged 16-66 (until
+    death or emigration); benefit_code is NULL (an empty field) in the weeks without a benefit."""
+    age = people.age_at_index()
+    # persons aged 16-66 at the index date draw first, exactly as before issue 6 (so their spells,
+    # codes and the planted effects are unchanged); persons who are 16-66 only in some other week
+    # of their windows draw after them (a person may have no such week: no rows)
+    core = (people.group != CHILD) & (age >= 16) & (age < 67) | (people.group == CHILD) & (age >= 16)
+    lo, hi = AGE_FROM * 365.25, AGE_TO * 365.25
+    reach = (people.obs_start - people.birth < hi) & (people.exit - 1 - people.birth >= lo)
+    parts = [_spells(rng, people, np.flatnonzero(core), plan),
+             _spells(rng, people, np.flatnonzero(~core & reach), plan)]
+    d = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
+    order = np.argsort(d["idx"], kind="stable")  # rows in person order
+    d = {key: v[order] for key, v in d.items()}
+    idx = d["idx"]
+    n = len(idx)
+    if n == 0:
+        return pa.table({}), np.zeros(0, np.int64), np.zeros(0, np.int64)
+    start = people.obs_start[idx]
+    monday0 = start + (7 - (start + 3) % 7) % 7  # first Monday in the baseline window
+    end = people.exit[idx]
+    n_weeks = np.maximum((end - monday0 + 6) // 7, 0)  # weeks whose Monday is before the exit
+    k_idx = (people.index[idx] - monday0 + 6) // 7  # first week whose Monday is in the follow-up window
+    groups = ["dagpenge", "kontanthjaelp", "sygedagpenge", "other"]
+    code_lists = [plan.codes[g] for g in groups]
+    code_str = np.array([code_lists[g][c % len(code_lists[g])]
+                         for g, c in zip(d["grp"].tolist(), d["code_pick"].tolist())] + [""], dtype=object)
     su_code = plan.codes["su"][0]
     own = expand(n_weeks)
     first = np.repeat(np.cumsum(n_weeks) - n_weeks, n_weeks)
     k = np.arange(len(own)) - first
+    monday = monday0[own] + 7 * k
+    age_days = monday - people.birth[idx][own]
+    keep = (age_days >= lo) & (age_days < hi)
+    own, k, monday = own[keep], k[keep], monday[keep]
     kk = k_idx[own]
-    coded = np.where(k < kk, k < len0[own], (k - kk) < len1[own])
+    coded = np.where(k < kk, k < d["len0"][own], (k - kk) < d["len1"][own])
     code_idx = np.where(coded, own, n)
     codes = code_str[code_idx]
-    codes = np.where(~coded & student[own], su_code, codes)
-    monday = monday0[own] + 7 * k
+    codes = np.where(~coded & d["student"][own], su_code, codes)
     year, week = iso_year_week(monday)
     mask = codes == ""
     table = pa.table({
