@@ -136,3 +136,20 @@ def test_bh_adjust_matches_statsmodels():
 
 def test_cr1_factor():
     assert cr1_factor(10, 100, 4) == pytest.approx(10 / 9 * 99 / 96)
+
+
+@pytest.mark.timeout(120)
+def test_wild_bootstrap_ci_ends_when_the_outcome_is_exactly_determined():
+    """A DiD whose outcome has no noise (0.1 everywhere, 0.6 for treated at follow-up): the
+    residuals, and so the SE, are rounding errors far below the resolution of the estimate 0.5.
+    The CI inversion must still end (it looped forever before the bisection was bounded)."""
+    from pipeline.effects.suffstats import ols_cells
+
+    rows = [(g, t, p) for g in range(6) for t in (g < 3,) for p in (0, 1)]
+    t = np.array([float(r[1]) for r in rows])
+    p = np.array([float(r[2]) for r in rows])
+    n = np.full(len(rows), 7.0)
+    y = np.where((t == 1) & (p == 1), 0.6, 0.1)
+    X = np.column_stack([np.ones(len(rows)), t, p, t * p])
+    est = ols_cells(X, n, n * y, np.array([r[0] for r in rows]), 3, few_clusters=True, seed=1, B=199)
+    assert est.estimate == pytest.approx(0.5)

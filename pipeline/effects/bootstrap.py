@@ -150,8 +150,14 @@ def _invert(w: _WCR, b: float, sign: int, alpha: float, tol_se: float = 0.005) -
         outer = b + sign * step
     else:
         return None  # p stays above alpha: an unbounded interval
-    while abs(outer - inner) > tol_se * w.se:
+    # Bounded: when the SE is below the floating-point resolution of b (a near-constant outcome),
+    # the midpoint stops moving and an open-ended `while` would never end.
+    for _ in range(80):
+        if abs(outer - inner) <= tol_se * w.se:
+            break
         mid = (inner + outer) / 2
+        if mid in (inner, outer):
+            break
         if w.p_value(mid) < alpha:
             outer = mid
         else:
