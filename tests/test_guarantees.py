@@ -140,6 +140,7 @@ def test_kill_minus_9_at_random_moments_leaves_previous_results_complete(tmp_pat
     previous = _published_state(out)
     rng = random.Random(20161201)
     for attempt in range(20):
+        started = time.monotonic()
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(rng.uniform(0.2, full * 0.95))
         proc.send_signal(signal.SIGKILL)
@@ -147,7 +148,7 @@ def test_kill_minus_9_at_random_moments_leaves_previous_results_complete(tmp_pat
         state = _published_state(out)  # complete and readable after every kill
         assert state == previous or state[1] == previous[1], f"kill {attempt}: published results changed shape"
         previous = state
-        time.sleep(1.1)  # run ids are start times in seconds
+        time.sleep(max(0.0, 1.1 - (time.monotonic() - started)))  # run ids are start times in seconds
     subprocess.run(cmd, check=True, capture_output=True)
     run_id, n = _published_state(out)
     assert n == previous[1]
