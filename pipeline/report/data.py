@@ -62,10 +62,16 @@ class _Warehouse:
     def df(self, sql: str, params=None) -> pd.DataFrame:
         return self.con.execute(sql, params or []).df()
 
+    def table(self, name: str) -> pd.DataFrame:
+        """A whole table in a fixed row order. The build writes tables in parallel without keeping
+        insertion order, so a plain scan's order can change between two runs on the same data,
+        and with it whatever the report takes first (a tie) or draws in row order."""
+        return self.df(f"select * from {name} order by all")
+
     def need(self, name: str, sql: str | None = None) -> pd.DataFrame:
         if not self.has(name):
             raise FrievalError(f"warehouse has no table {name}: run dbt build and the effects step first")
-        return self.df(sql or f"select * from {name}")
+        return self.df(sql) if sql else self.table(name)
 
     def columns(self, name: str) -> list[str]:
         schema, table = name.split(".")
@@ -81,14 +87,14 @@ def _catalogue(wh: _Warehouse, name: str) -> pd.DataFrame:
     """Catalogue tables live in seeds.<name>; a marts.dim_<name> is preferred when it exists."""
     for cand in (f"marts.dim_{name}", f"seeds.{name}"):
         if wh.has(cand):
-            return wh.df(f"select * from {cand}")
+            return wh.table(cand)
     raise FrievalError(f"warehouse has neither marts.dim_{name} nor seeds.{name}")
 
 
 def _measures(wh: _Warehouse) -> pd.DataFrame:
     for cand in ("marts.dim_measures", "seeds.measure_definitions"):
         if wh.has(cand):
-            return wh.df(f"select * from {cand}")
+            return wh.table(cand)
     raise FrievalError("warehouse has neither marts.dim_measures nor seeds.measure_definitions")
 
 
@@ -404,7 +410,8 @@ def _fct_series(wh, T: int, supp: dict) -> pd.DataFrame:
     need = {"experiment_id", "arm", "series_code", "time_unit", "t", "n_persons", "value"}
     if not need <= have:
         raise FrievalError(f"marts.fct_series lacks columns {sorted(need - have)} the report needs")
-    s = wh.df("select experiment_id, arm, series_code, time_unit, t, n_persons, value from marts.fct_series")
+    s = wh.df("select experiment_id, arm, series_code, time_unit, t, n_persons, value from marts.fct_series "
+              "order by all")
     keep = (s.n_persons >= T) & s.value.notna()
     supp["series_points_dropped"] = int((~keep).sum())
     s = s[keep].copy()

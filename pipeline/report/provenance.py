@@ -16,7 +16,7 @@ PACKAGES = ("frieval", "dbt-core", "dbt-duckdb", "duckdb", "pandas", "numpy", "s
 
 
 def quality(wh):
-    files = wh.df("select * from marts.fct_row_accounting") if wh.has("marts.fct_row_accounting") else \
+    files = wh.table("marts.fct_row_accounting") if wh.has("marts.fct_row_accounting") else \
         pd.DataFrame(columns=["table_name", "wave", "source_file", "rows_read", "rows_staged",
                               "rows_quarantined", "rows_superseded", "status"])
     reasons = wh.df("""select table_name, wave, reason, count(*) as n_rows from marts.fct_quarantine

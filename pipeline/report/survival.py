@@ -27,7 +27,8 @@ def kaplan_meier(wh, measures: pd.DataFrame, T: int):
     pm = wh.df(f"""select experiment_id, measure_code, coalesce(stratum, '') as stratum, arm, period,
                           value, censored
                    from marts.fct_person_measures
-                   where measure_code in ({",".join("?" * len(tte))}) and value is not null""", tte)
+                   where measure_code in ({",".join("?" * len(tte))}) and value is not null
+                   order by all""", tte)
     series, medians = [], []
     for (ex, mc, st, arm, period), g in pm.groupby(
             ["experiment_id", "measure_code", "stratum", "arm", "period"], sort=True):

@@ -166,7 +166,7 @@ class NetworkView:
                            self.panel.verdict.isin(["better", "worse"])]
             best = ""
             if not p.empty:
-                r = p.assign(_p=p.p_value.fillna(1)).sort_values(["_p", "indicator_id"]).iloc[0]
+                r = p.assign(_p=p.p_value.fillna(1)).sort_values(["_p", "indicator_id"], kind="mergesort").iloc[0]
                 best = " " + self.t("sum_best", indicator=self.name(r), verdict=self.t(f"v_{r['verdict']}").lower(),
                                     effect=self.effect(r))
             design_key = f"design_{ex['design']}" if isinstance(ex["design"], str) and i18n.has(f"design_{ex['design']}") \
