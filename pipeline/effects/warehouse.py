@@ -96,9 +96,9 @@ def run_effects(db_path, seed: int = 20161201, progress=None) -> EffectsSummary:
         con.execute("create schema if not exists marts")
         con.execute(f"create or replace temp table pm_base as {BASE} "
                     "order by experiment_id, measure_code, stratum, person_id, post")
-        con.execute("set threads to 1")
         stamp = con.execute("select min(run_id), min(run_started_at) from marts.fct_person_measures").fetchone()
-        groups = _groups(con)
+        groups = _groups(con)  # counts and flags only: exact on any number of threads
+        con.execute("set threads to 1")
         task = progress.task("effects", total=max(len(groups), 1)) if progress is not None else None
         rows: list[dict] = []
         for mtype, fn in (("continuous", _continuous), ("binary", _binary), ("count", _count),
@@ -232,15 +232,22 @@ def _continuous(con, g, seed, task) -> list[dict]:
                count(*) as n, sum(value) as s1, sum(value * value) as s2
         from pm_base join grp using (experiment_id, measure_code, stratum)
         where value is not null group by all order by all""").df())
-    changes = _split(con.execute("""
-        with p as (
+    # Each person's change score is exact (max, min): built on every thread into a table in a
+    # fixed order, then summed on one thread in that order.
+    con.execute("reset threads")
+    con.execute("""
+        create or replace temp table person_changes as
           select experiment_id, measure_code, stratum, person_id, min(municipality_code) as cluster,
                  max(treated) as treated,
                  max(value) filter (where post = 1) - max(value) filter (where post = 0) as d
           from pm_base join grp using (experiment_id, measure_code, stratum)
-          where grp.paired and value is not null group by all having count(distinct post) = 2)
+          where grp.paired and value is not null group by all having count(distinct post) = 2
+          order by experiment_id, measure_code, stratum, person_id""")
+    con.execute("set threads to 1")
+    changes = _split(con.execute("""
         select experiment_id, measure_code, stratum, cluster, treated, count(*) as n, sum(d) as s1, sum(d * d) as s2
-        from p group by all order by all""").df())
+        from person_changes group by all order by all""").df())
+    con.execute("drop table person_changes")
     con.unregister("grp")
     rows = []
     for r in g.itertuples():
