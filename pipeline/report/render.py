@@ -124,10 +124,6 @@ class FallbackRenderer:
     def __exit__(self, *exc):
         self.close()
 
-    def render(self, params: dict, out_html: Path, title: str, lang: str) -> None:
-        convert_args = self.execute(params, out_html, title, lang)
-        pandoc_convert(*convert_args)
-
     def execute(self, params: dict, out_html: Path, title: str, lang: str) -> tuple:
         """Run the notebook; returns the arguments of pandoc_convert for its HTML."""
         from nbclient import NotebookClient
