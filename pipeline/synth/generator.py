@@ -19,7 +19,7 @@ from .common import dates, pick, take_str
 from .population import COMPARISON, NEVER, Design, People, allocate
 from .writer import WaveWriters
 
-GENERATOR_VERSION = "frieval-synth 1"
+GENERATOR_VERSION = "frieval-synth 2"
 CHUNK_PERSONS = 20_000
 REDELIVER_SAME, REDELIVER_CONFLICT = 0.02, 0.005
 
