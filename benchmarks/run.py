@@ -131,8 +131,12 @@ def run_measured(cmd: list[str], log: Path, env=None, limit_bytes: int | None = 
 # --- steps ----------------------------------------------------------------------------------------
 
 def synth(n: int, data: Path, seed: int, logs: Path) -> dict:
+    from pipeline.synth.generator import GENERATOR_VERSION
+
     done = data / "truth.json"
-    if done.exists() and json.loads(done.read_text()).get("persons") == n:
+    # reuse only extracts of this size from this generator (a new version writes other data)
+    if done.exists() and json.loads(done.read_text()).get("persons") == n \
+            and json.loads(done.read_text()).get("generator_version") == GENERATOR_VERSION:
         return {"reused": True}
     cmd = [PY, "-c", "import sys; from pipeline.cli import main; sys.exit(main())", "synth", "--out", str(data), "--persons", str(n), "--seed", str(seed)]
     r = run_measured(cmd, logs / f"synth-{n}.log")
