@@ -7,6 +7,22 @@ from __future__ import annotations
 import json
 import sys
 import time
+from pathlib import Path
+
+
+def keep_node_times(dbt_build, nodes: list[dict]):
+    """Wrap pipeline.run._dbt_build(db_path, work, stamp, progress) to keep dbt's per-node times
+    (target/run_results.json), which the run deletes with its work folder afterwards."""
+    def wrapper(db_path, work, *a, **kw):
+        try:
+            return dbt_build(db_path, work, *a, **kw)
+        finally:
+            results = Path(work) / "dbt" / "target" / "run_results.json"
+            if results.is_file():
+                for r in json.loads(results.read_text())["results"]:
+                    nodes.append({"node": r["unique_id"], "status": r["status"],
+                                  "seconds": round(r["execution_time"], 3)})
+    return wrapper
 
 
 def main() -> int:
@@ -18,6 +34,7 @@ def main() -> int:
     import pipeline.run as run
 
     stages: list[dict] = []
+    nodes: list[dict] = []
 
     def timed(name, fn):
         def wrapper(*a, **kw):
@@ -29,13 +46,13 @@ def main() -> int:
         return wrapper
 
     pipeline.ingest.ingest = timed("ingest", pipeline.ingest.ingest)
-    run._dbt_build = timed("dbt_build", run._dbt_build)
+    run._dbt_build = timed("dbt_build", keep_node_times(run._dbt_build, nodes))
     pipeline.effects.run_effects = timed("effects", pipeline.effects.run_effects)
     pipeline.report.build_reports = timed("reports", pipeline.report.build_reports)
     t_imported = time.time()
     summary = run.run_pipeline(data_dir, out_dir, reports=reports)
     print(json.dumps({"start": t_start, "imported": t_imported, "end": time.time(), "stages": stages,
-                      "n_effects": summary.n_effects, "rows": summary.rows}))
+                      "dbt_nodes": nodes, "n_effects": summary.n_effects, "rows": summary.rows}))
     return 0
 
 

@@ -184,7 +184,19 @@ def frieval_run(data: Path, out: Path, logs: Path, n: int, reports: bool) -> dic
     stages["other"] = {"seconds": r["seconds"] - accounted, "peak_rss_bytes": None}
     return {"seconds": r["seconds"], "cpu_seconds": r["cpu_seconds"], "peak_rss_bytes": r["peak_rss_bytes"],
             "load_average_after": [round(x, 2) for x in os.getloadavg()], "stages": stages,
+            "dbt": dbt_node_summary(info.get("dbt_nodes", [])),
             "n_effects": info["n_effects"], "rows": info["rows"]}
+
+
+def dbt_node_summary(nodes: list[dict], top: int = 15) -> dict:
+    """dbt's own per-node times: totals by resource type and the slowest nodes (where the time goes)."""
+    by_type: dict[str, dict] = {}
+    for nd in nodes:
+        t = by_type.setdefault(nd["node"].split(".", 1)[0], {"nodes": 0, "seconds": 0.0})
+        t["nodes"] += 1
+        t["seconds"] = round(t["seconds"] + nd["seconds"], 3)
+    slowest = sorted(nodes, key=lambda nd: -nd["seconds"])[:top]
+    return {"by_type": by_type, "slowest": slowest, "all": {nd["node"]: nd["seconds"] for nd in nodes}}
 
 
 def pandas_ref(data: Path, out_file: Path, logs: Path, n: int, limit_bytes: int) -> dict:
@@ -279,6 +291,16 @@ def markdown(res: dict) -> str:
     lines.append(f"At {int(big):,} persons: run {rb['seconds']:.0f} s vs 3 x floor + 30 s = "
                  f"{3 * fb['seconds'] + 30:.0f} s; peak memory {gb(rb['peak_rss_bytes'])} GB; "
                  f"load average after the run {rb.get('load_average_after')}.")
+    dbt = rb.get("dbt")
+    if dbt and dbt["slowest"]:
+        lines.append("")
+        lines.append(f"dbt at {int(big):,} persons, by node type: " + ", ".join(
+            f"{k} {v['nodes']} nodes {v['seconds']:.1f} s" for k, v in sorted(dbt["by_type"].items())) + ".")
+        lines.append("")
+        lines.append("| slowest dbt nodes | seconds |")
+        lines.append("| --- | --- |")
+        for nd in dbt["slowest"]:
+            lines.append(f"| `{nd['node'].split('.', 2)[-1]}` ({nd['node'].split('.', 1)[0]}) | {nd['seconds']:.1f} |")
     lines.append("")
     for n in ns:
         syn = res["sizes"][n].get("synth", {})
