@@ -6,7 +6,8 @@
     (pipeline/ingest.py TYPED_COLUMNS); every CSV column, and any other Parquet column, is text.
     The macros below specialise on it at compile time: a typed column skips trim, regex and
     strptime (the text round trip would give back the same value), so it is never
-    "unparseable", while every other check and its precedence stay as for text.
+    "unparseable" (but for an integer beyond nine digits, as its text), while every other check
+    and its precedence stay as for text. tests/test_ingest_typed.py holds both paths equal.
     dbt parses without a database: at parse time (execute is false) every column counts as text,
     which only affects the parse, never the SQL that runs. -#}
 {% macro registry_raw_types(table, columns) -%}
