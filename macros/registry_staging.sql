@@ -173,7 +173,9 @@
     The GROUP BY is on a hash of the key. Equal keys have equal hashes, and hash() treats a NULL
     key column like PARTITION BY does (all NULLs alike), so every row of a repeated key is found.
     A hash collision only sends a few extra rows through the windows, which give them the exact
-    status anyway. `hashed` is materialised so the typing and checks run once for both paths.
+    status anyway. `hashed` is materialised so the typing and checks run once for both paths;
+    each path picks its rows from it with a semi/anti join on the repeated hashes (a flag column
+    on a second materialised copy of every row cost 12 % more CPU, issue 6).
     The all-rows version is kept as the reference in
     benchmarks/proposals/registry_row_status_all_rows.sql; benchmarks/regress_row_status.py
     checks both give the same rows and times them. -#}
@@ -194,10 +196,6 @@ repeated_key_hashes as (
     group by _key_hash
     having count(*) > 1
 ),
-flagged as (
-    select *, _key_hash in (select _key_hash from repeated_key_hashes) as _key_repeated
-    from hashed
-),
 windowed as (
     -- rows whose key occurs more than once: the windows
     select
@@ -209,8 +207,8 @@ windowed as (
         row_number() over (
             partition by ({{ valid }}), wave, {{ key }}, _row_hash order by source_file, source_row
         ) as _copy_number
-    from flagged
-    where _key_repeated
+    from hashed
+    where _key_hash in (select _key_hash from repeated_key_hashes)
     union all by name
     -- rows whose key occurs once: what the windows give a partition of one row
     select
@@ -220,8 +218,9 @@ windowed as (
         case when {{ valid }} then _row_hash end as _min_hash_in_wave,
         case when {{ valid }} then _row_hash end as _max_hash_in_wave,
         1 as _copy_number
-    from flagged
-    where not _key_repeated
+    from hashed
+    -- exact complement of the branch above: _key_hash is never NULL (hash() of NULLs is a value)
+    where _key_hash not in (select _key_hash from repeated_key_hashes)
 )
 select
     {%- for c in value_columns %}
