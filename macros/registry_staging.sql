@@ -1,43 +1,105 @@
 {#- Helpers for the registry staging models (models/staging/base_registry__*.sql).
     The rules they encode are written up in docs/data-contract.md. -#}
 
-{#- Every contract column trimmed, '' -> NULL, kept as text under _t_<column>. -#}
-{% macro registry_texts(columns) -%}
+{#- The type of each contract column in raw.<table>: {column: 'VARCHAR' | 'DATE' | ...}.
+    Ingest keeps a Parquet column's type when staging would give it that type anyway
+    (pipeline/ingest.py TYPED_COLUMNS); every CSV column, and any other Parquet column, is text.
+    The macros below specialise on it at compile time: a typed column skips trim, regex and
+    strptime (the text round trip would give back the same value), so it is never
+    "unparseable" (but for an integer beyond nine digits, as its text), while every other check
+    and its precedence stay as for text. tests/test_ingest_typed.py holds both paths equal.
+    dbt parses without a database: at parse time (execute is false) every column counts as text,
+    which only affects the parse, never the SQL that runs. -#}
+{% macro registry_raw_types(table, columns) -%}
+    {%- set types = {} -%}
+    {%- for c in columns -%}
+        {%- do types.update({c: 'VARCHAR'}) -%}
+    {%- endfor -%}
+    {%- if execute -%}
+        {%- for col in adapter.get_columns_in_relation(source('registry', table)) -%}
+            {%- if col.name | lower in types -%}
+                {%- do types.update({col.name | lower: col.dtype | upper}) -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {{ return(types) }}
+{%- endmacro %}
+
+{#- A raw type a typing macro cannot take: ingest never writes one, so this is a bug, said loudly. -#}
+{% macro registry_unexpected_type(text, raw_type) -%}
+    {{ exceptions.raise_compiler_error("registry staging: raw column behind " ~ text ~ " has type " ~ raw_type
+                                       ~ ", expected VARCHAR or the staged type (pipeline/ingest.py TYPED_COLUMNS)") }}
+{%- endmacro %}
+
+{#- Every contract column trimmed, '' -> NULL, kept as text under _t_<column>; a typed raw column
+    is kept as it is (it has no blanks to trim and no '' to mean NULL). -#}
+{% macro registry_texts(columns, raw_types={}) -%}
     {%- for c in columns %}
+        {%- if raw_types.get(c, 'VARCHAR') == 'VARCHAR' %}
         nullif(trim({{ c }}), '') as _t_{{ c }}{{ "," if not loop.last }}
+        {%- else %}
+        {{ c }} as _t_{{ c }}{{ "," if not loop.last }}
+        {%- endif %}
     {%- endfor %}
 {%- endmacro %}
 
 {#- A date: ISO 8601 first, then the Danish day-first forms. Unparseable or impossible -> NULL. -#}
-{% macro registry_date(text) -%}
+{% macro registry_date(text, raw_type='VARCHAR') -%}
+    {%- if raw_type == 'DATE' -%}
+    {{ text }}
+    {%- elif raw_type == 'VARCHAR' -%}
     coalesce(
         try_cast({{ text }} as date),
         try_strptime({{ text }}, ['%d-%m-%Y', '%d.%m.%Y', '%d/%m/%Y', '%Y%m%d'])::date
     )
+    {%- else -%}
+    {{ registry_unexpected_type(text, raw_type) }}
+    {%- endif -%}
 {%- endmacro %}
 
-{% macro registry_timestamp(text) -%}
+{% macro registry_timestamp(text, raw_type='VARCHAR') -%}
+    {%- if raw_type == 'TIMESTAMP' -%}
+    {{ text }}
+    {%- elif raw_type == 'VARCHAR' -%}
     coalesce(
         try_cast({{ text }} as timestamp),
         try_strptime({{ text }}, ['%Y-%m-%dT%H:%M', '%d-%m-%Y %H:%M:%S', '%d-%m-%Y %H:%M',
                                   '%d.%m.%Y %H:%M:%S', '%d.%m.%Y %H:%M', '%d-%m-%Y', '%d.%m.%Y'])
     )
+    {%- else -%}
+    {{ registry_unexpected_type(text, raw_type) }}
+    {%- endif -%}
 {%- endmacro %}
 
 {#- A number with a decimal point or a Danish decimal comma ("2,5"); with both marks present the
     point is a Danish thousands separator ("1.234,50" -> 1234.5). Spaces are dropped. -#}
-{% macro registry_number(text) -%}
+{% macro registry_number(text, raw_type='VARCHAR') -%}
+    {%- if raw_type == 'DOUBLE' -%}
+    {{ text }}
+    {%- elif raw_type == 'VARCHAR' -%}
     try_cast(
         case
             when {{ text }} like '%,%' and {{ text }} like '%.%'
                 then replace(replace(replace({{ text }}, ' ', ''), '.', ''), ',', '.')
             else replace(replace({{ text }}, ' ', ''), ',', '.')
         end as double)
+    {%- else -%}
+    {{ registry_unexpected_type(text, raw_type) }}
+    {%- endif -%}
 {%- endmacro %}
 
-{#- An integer written without decimals. -#}
-{% macro registry_integer(text) -%}
+{#- An integer written without decimals. As text that is at most 9 digits, so a typed integer
+    outside +-999999999 is unparseable too, as its text would be. -#}
+{% macro registry_integer(text, raw_type='VARCHAR') -%}
+    {%- if raw_type in ('TINYINT', 'SMALLINT') -%}
+    {{ text }}::integer
+    {%- elif raw_type in ('INTEGER', 'BIGINT') -%}
+    case when {{ text }} between -999999999 and 999999999 then {{ text }}::integer end
+    {%- elif raw_type == 'VARCHAR' -%}
     case when regexp_full_match({{ text }}, '[+-]?[0-9]{1,9}') then {{ text }}::integer end
+    {%- else -%}
+    {{ registry_unexpected_type(text, raw_type) }}
+    {%- endif -%}
 {%- endmacro %}
 
 {#- Municipality code: 1-3 digits, zero-padded to 3 ("57" -> "057"). Anything else -> NULL. -#}
@@ -111,7 +173,9 @@
     The GROUP BY is on a hash of the key. Equal keys have equal hashes, and hash() treats a NULL
     key column like PARTITION BY does (all NULLs alike), so every row of a repeated key is found.
     A hash collision only sends a few extra rows through the windows, which give them the exact
-    status anyway. `hashed` is materialised so the typing and checks run once for both paths.
+    status anyway. `hashed` is materialised so the typing and checks run once for both paths;
+    each path picks its rows from it with a semi/anti join on the repeated hashes (a flag column
+    on a second materialised copy of every row cost 12 % more CPU, issue 6).
     The all-rows version is kept as the reference in
     benchmarks/proposals/registry_row_status_all_rows.sql; benchmarks/regress_row_status.py
     checks both give the same rows and times them. -#}
@@ -132,10 +196,6 @@ repeated_key_hashes as (
     group by _key_hash
     having count(*) > 1
 ),
-flagged as (
-    select *, _key_hash in (select _key_hash from repeated_key_hashes) as _key_repeated
-    from hashed
-),
 windowed as (
     -- rows whose key occurs more than once: the windows
     select
@@ -147,8 +207,8 @@ windowed as (
         row_number() over (
             partition by ({{ valid }}), wave, {{ key }}, _row_hash order by source_file, source_row
         ) as _copy_number
-    from flagged
-    where _key_repeated
+    from hashed
+    where _key_hash in (select _key_hash from repeated_key_hashes)
     union all by name
     -- rows whose key occurs once: what the windows give a partition of one row
     select
@@ -158,8 +218,9 @@ windowed as (
         case when {{ valid }} then _row_hash end as _min_hash_in_wave,
         case when {{ valid }} then _row_hash end as _max_hash_in_wave,
         1 as _copy_number
-    from flagged
-    where not _key_repeated
+    from hashed
+    -- exact complement of the branch above: _key_hash is never NULL (hash() of NULLs is a value)
+    where _key_hash not in (select _key_hash from repeated_key_hashes)
 )
 select
     {%- for c in value_columns %}

@@ -2,9 +2,13 @@
 
 Contract: docs/data-contract.md and the "raw schema" section of docs/architecture.md.
 
-Every file becomes rows of `raw.<table>`: the contract columns as VARCHAR exactly as read (after
-decoding and separator detection), plus wave, source_file and source_row. Nothing is typed or
-judged here beyond "can this line be split into the header's fields at all": lines that cannot
+Every file becomes rows of `raw.<table>`: the contract columns exactly as read (after decoding and
+separator detection), plus wave, source_file and source_row. The columns are VARCHAR, except where
+every file of the table is Parquet and already carries a column in the type staging would give it
+(TYPED_COLUMNS: DATE, TIMESTAMP, DOUBLE, an integer type): such a column keeps its Parquet type,
+because turning it into text only for staging to parse it back costs a pass over every value at
+national scale, and the text round trip gives back the very same value (tests/test_ingest_typed.py).
+Nothing is judged here beyond "can this line be split into the header's fields at all": lines that cannot
 (wrong field count, binary garbage, a line over 1 MiB, a broken quote) go to `raw.ingest_rejects`
 with a reason, so that for every file rows read = rows loaded + rows rejected. Everything else
 (dates, codes, ranges, duplicates, wave precedence) is judged by the dbt staging models.
@@ -59,6 +63,24 @@ OPTIONAL_COLUMNS: dict[str, frozenset[str]] = {
     "persons": frozenset({"death_date", "emigration_date"}),
     "enrolment": frozenset({"end_date"}),
     "admissions": frozenset({"hospital_code"}),
+}
+
+# Contract columns that may keep their Parquet type in raw.<table> -> the Parquet types accepted.
+# Each is a type whose text form (cast to VARCHAR, as the Parquet path did before) the staging
+# macros parse back to the same value, so a typed raw column gives the same staged value and the
+# same quarantine reason as its text would (macros/registry_staging.sql). Any other type (FLOAT,
+# DECIMAL, VARCHAR, TIMESTAMP WITH TIME ZONE, ...) stays text: the staging parsers judge it.
+_DATE, _TIMESTAMP, _DOUBLE = frozenset({"DATE"}), frozenset({"TIMESTAMP"}), frozenset({"DOUBLE"})
+_INTEGER = frozenset({"TINYINT", "SMALLINT", "INTEGER", "BIGINT"})
+TYPED_COLUMNS: dict[str, dict[str, frozenset[str]]] = {
+    "persons": {"birth_date": _DATE, "death_date": _DATE, "emigration_date": _DATE},
+    "enrolment": {"index_date": _DATE, "end_date": _DATE},
+    "admissions": {"admission_ts": _TIMESTAMP, "discharge_ts": _TIMESTAMP},
+    "employment_status": {"iso_year": _INTEGER, "iso_week": _INTEGER},
+    "case_events": {"event_date": _DATE},
+    "fit_sessions": {"session_date": _DATE, "item1": _DOUBLE, "item2": _DOUBLE, "item3": _DOUBLE, "item4": _DOUBLE},
+    "costs": {"amount_dkk": _DOUBLE},
+    "experience": {"survey_date": _DATE, "score": _DOUBLE, "scale_max": _DOUBLE},
 }
 
 PERSON_ID_COLUMN = "person_id"
@@ -153,8 +175,9 @@ def ingest(data_dir, db_path, progress=None) -> IngestSummary:
             # keeps the order), and memory stays bounded on a shared machine (spills to tmp).
             con.execute("set preserve_insertion_order = false")
             con.execute(f"set memory_limit = '{os.environ.get('FRIEVAL_MEMORY_LIMIT', '4GB')}'")
-            _create_raw_schema(con)
-            loader = _Loader(con, data_dir, key, tmp.name)
+            raw_types = _raw_types(con, found)
+            _create_raw_schema(con, raw_types)
+            loader = _Loader(con, data_dir, key, tmp.name, raw_types)
             for table in EXTRACT_TABLES:
                 for wave in WAVES:
                     path = found.get((table, wave))
@@ -217,10 +240,39 @@ def discover(data_dir: Path) -> dict:
 
 # --- loading ------------------------------------------------------------------------------------
 
-def _create_raw_schema(con) -> None:
+def _raw_types(con, found: dict) -> dict[str, dict[str, str]]:
+    """{table: {column: SQL type}} of the raw tables: VARCHAR unless TYPED_COLUMNS allows the type.
+
+    A column is typed only when every present file of its table is Parquet and every file that has
+    the column has it in the same accepted type (a table has one column type for both waves); any
+    CSV file, an unreadable file or an odd type keeps the column VARCHAR, the path every input took
+    before. An unreadable Parquet file is reported by load_parquet, not here.
+    """
+    types: dict[str, dict[str, str]] = {}
+    for table, cols in CONTRACT.items():
+        types[table] = {c: "VARCHAR" for c in cols}
+        paths = [found[(table, w)] for w in WAVES if (table, w) in found]
+        if not paths or any(not p.name.lower().endswith(".parquet") for p in paths):
+            continue
+        seen: dict[str, set[str]] = {}
+        try:
+            for p in paths:
+                for name, typ in con.execute("select column_name, column_type from (describe select * from "
+                                             f"read_parquet('{_sql_str(str(p))}'))").fetchall():
+                    seen.setdefault(name.strip().lower(), set()).add(typ)
+        except Exception:  # noqa: BLE001 - load_parquet gives the one-line error for this file
+            continue
+        for c, accepted in TYPED_COLUMNS.get(table, {}).items():
+            found_types = seen.get(c, set())
+            if len(found_types) == 1 and next(iter(found_types)) in accepted:
+                types[table][c] = next(iter(found_types))
+    return types
+
+
+def _create_raw_schema(con, raw_types: dict[str, dict[str, str]]) -> None:
     con.execute("create schema if not exists raw")
     for table, cols in CONTRACT.items():
-        col_sql = ", ".join(f"{c} varchar" for c in cols)
+        col_sql = ", ".join(f"{c} {raw_types[table][c].lower()}" for c in cols)
         con.execute(f"create or replace table raw.{table} ({col_sql}, wave varchar, source_file varchar, "
                     "source_row bigint)")
     con.execute("""create or replace table raw.ingest_rejects (table_name varchar, wave varchar,
@@ -241,8 +293,9 @@ def _write_ingest_files(con, results: list[FileResult]) -> None:
 
 
 class _Loader:
-    def __init__(self, con, data_dir: Path, key: str | None, tmp_dir: str):
+    def __init__(self, con, data_dir: Path, key: str | None, tmp_dir: str, raw_types: dict[str, dict[str, str]]):
         self.con, self.data_dir, self.key, self.tmp_dir = con, data_dir, key, tmp_dir
+        self.raw_types = raw_types
         if key is not None:
             k = key.encode("utf-8")
             if len(k) > 64:
@@ -257,17 +310,23 @@ class _Loader:
         """SQL for the stored person id: CPR-like ids become a keyed hash, others pass through."""
         if self.key is None:
             return expr
-        return (f"case when regexp_full_match(trim({expr}), '{CPR_REGEX}') then '{PSEUDONYM_PREFIX}' || "
+        return (f"case when {self.cpr_like(expr)} then '{PSEUDONYM_PREFIX}' || "
                 f"left(sha256($opad || unhex(sha256($ipad || encode(replace(trim({expr}), '-', ''))))), "
                 f"{PSEUDONYM_HEX}) else {expr} end")
+
+    @staticmethod
+    def cpr_like(expr: str) -> str:
+        """SQL: expr looks like a CPR number. The length test goes first because it is exact (a
+        match is 10 or 11 characters after trim, so at least 10 before) and costs next to nothing,
+        while the regex is the most expensive part of ingest on ids that are not CPR-like."""
+        return f"(length({expr}) >= 10 and regexp_full_match(trim({expr}), '{CPR_REGEX}'))"
 
     def params(self) -> dict:
         return {"opad": self.opad, "ipad": self.ipad} if self.key is not None else {}
 
     def check_cpr(self, rel: str, col: str, rel_file: str) -> int:
         """Count CPR-like ids in rel.col; without a key that stops the run."""
-        n = self.con.execute(f"select count(*) from {rel} where regexp_full_match(trim({col}), '{CPR_REGEX}')"
-                             ).fetchone()[0]
+        n = self.con.execute(f"select count(*) from {rel} where {self.cpr_like(col)}").fetchone()[0]
         if n and self.key is None:
             raise InputError(rel_file, f"{n} identifiers look like CPR numbers: set {KEY_ENV} to pseudonymise "
                              "them at ingest (the run refuses to store CPR numbers)", column=col)
@@ -312,14 +371,17 @@ class _Loader:
         names_norm = [n.strip().lower() for n in names if n != "file_row_number"]
         positions, extra, missing = self.check_header(table, names_norm, rel_file)
         by_norm = {n.strip().lower(): n for n in names}
-        n_cpr = self.check_cpr("_pq", _ident(by_norm[PERSON_ID_COLUMN]), rel_file) \
+        # as text: a Parquet writer may have stored numeric ids (the stored id is their text too)
+        n_cpr = self.check_cpr("_pq", f"cast({_ident(by_norm[PERSON_ID_COLUMN])} as varchar)", rel_file) \
             if PERSON_ID_COLUMN in positions else 0
         sel = []
         for c in CONTRACT[table]:
+            raw_type = self.raw_types[table][c]
             if c not in positions:
-                sel.append("null::varchar")
+                sel.append(f"null::{raw_type}")
                 continue
-            expr = f"cast({_ident(by_norm[c])} as varchar)"
+            # a typed raw column has this very type in every file of the table (_raw_types)
+            expr = _ident(by_norm[c]) if raw_type != "VARCHAR" else f"cast({_ident(by_norm[c])} as varchar)"
             sel.append(self.pid_expr(expr) if c == PERSON_ID_COLUMN else expr)
         try:
             # No ORDER BY: source_row carries the file's order, the table's physical order means

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 
@@ -71,7 +72,9 @@ def test_parquet_extract(tmp_path):
     assert s.rows_loaded == 5
     rows = query(tmp_path / "wh.duckdb", "select person_id, survey_date, score, scale_max, source_row "
                                         "from raw.experience order by source_row")
-    assert rows[0] == ("P1", "2020-01-02", "3.5", "5", 1) and rows[-1][-1] == 5
+    # survey_date is a Parquet DATE, the staged type: kept. 3.5 is a DECIMAL and 5 an INTEGER, not the
+    # staged DOUBLE: text, parsed by staging as a CSV value would be (tests/test_ingest_typed.py).
+    assert rows[0] == ("P1", dt.date(2020, 1, 2), "3.5", "5", 1) and rows[-1][-1] == 5
     assert query(tmp_path / "wh.duckdb", "select file_format from raw.ingest_files where status = 'present'") == [
         ("parquet",)]
 
@@ -226,3 +229,26 @@ def test_quoted_fields_sql_path_and_python_path(tmp_path):
     assert query(tmp_path / "wh.duckdb", "select person_id, month, cost_category, amount_dkk from raw.costs "
                                         "order by source_row") == [
         ("P1", "2020-01", 'say "hi"', ""), ("P2", "2020-02", "home;care", "1,5")]
+
+
+def test_cpr_check_counts_padded_dashed_and_numeric_ids_in_parquet(tmp_path, monkeypatch):
+    # The check tests the length before the regex (pipeline/ingest.py cpr_like): ids padded with
+    # blanks are longer, not shorter, so they must still be caught; a numeric id column is checked
+    # as text (it used to stop ingest with a binder error instead of this one-line message).
+    monkeypatch.delenv(KEY_ENV, raising=False)
+    d = tmp_path / "d" / "wave=baseline"
+    d.mkdir(parents=True)
+    with duckdb.connect() as con:
+        con.execute(f"""copy (select * from (values ('  0101801234  '), ('010180-1234'), ('A123456789'),
+                            ('12345'), ('01018012345')) t(person_id), (select date '2020-05-01' as survey_date,
+                            'citizen' as respondent_type, 'Q1' as item_id, 4.0::double as score,
+                            5.0::double as scale_max)) to '{d / 'experience.parquet'}' (format parquet)""")
+        con.execute(f"""copy (select 1012801234::bigint as person_id, '2020-01' as month, 'home_care' as
+                            cost_category, 10.0::double as amount_dkk) to '{d / 'costs.parquet'}' (format parquet)""")
+    with pytest.raises(InputError) as err:
+        ingest(tmp_path / "d", tmp_path / "wh.duckdb")
+    assert "costs.parquet" in str(err.value) and "1 identifiers look like CPR" in str(err.value)
+    (d / "costs.parquet").unlink()
+    with pytest.raises(InputError) as err:
+        ingest(tmp_path / "d", tmp_path / "wh.duckdb")
+    assert "experience.parquet" in str(err.value) and "2 identifiers look like CPR" in str(err.value)

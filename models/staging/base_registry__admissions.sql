@@ -3,13 +3,14 @@
 {{ config(materialized='table') }}
 {%- set contract = ['person_id', 'admission_ts', 'discharge_ts', 'admission_type', 'action_diagnosis',
                     'department_type', 'hospital_code'] %}
+{%- set raw = registry_raw_types('admissions', contract) %}
 
 with source as (
     select * from {{ source('registry', 'admissions') }}
 ),
 
 cleaned as (
-    select wave, source_file, source_row, {{ registry_texts(contract) }}
+    select wave, source_file, source_row, {{ registry_texts(contract, raw) }}
     from source
 ),
 
@@ -17,8 +18,8 @@ typed as (
     select
         *,
         _t_person_id as person_id,
-        {{ registry_timestamp('_t_admission_ts') }} as admission_ts,
-        {{ registry_timestamp('_t_discharge_ts') }} as discharge_ts,
+        {{ registry_timestamp('_t_admission_ts', raw.admission_ts) }} as admission_ts,
+        {{ registry_timestamp('_t_discharge_ts', raw.discharge_ts) }} as discharge_ts,
         lower(_t_admission_type) as admission_type,
         -- ICD-10 as in LPR: the SKS 'D' prefix, upper case, no dot ("DJ18.9" -> "DJ189")
         upper(replace(_t_action_diagnosis, '.', '')) as action_diagnosis,

@@ -3,13 +3,14 @@
 -- event type outside the contract's list is staged (a warn-level test counts it).
 {{ config(materialized='table') }}
 {%- set contract = ['case_id', 'person_id', 'event_type', 'event_date'] %}
+{%- set raw = registry_raw_types('case_events', contract) %}
 
 with source as (
     select * from {{ source('registry', 'case_events') }}
 ),
 
 cleaned as (
-    select wave, source_file, source_row, {{ registry_texts(contract) }}
+    select wave, source_file, source_row, {{ registry_texts(contract, raw) }}
     from source
 ),
 
@@ -19,7 +20,7 @@ typed as (
         _t_case_id as case_id,
         _t_person_id as person_id,
         lower(_t_event_type) as event_type,
-        {{ registry_date('_t_event_date') }} as event_date
+        {{ registry_date('_t_event_date', raw.event_date) }} as event_date
     from cleaned
 ),
 

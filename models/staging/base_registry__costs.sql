@@ -2,13 +2,14 @@
 -- Natural key: person_id + month + cost_category. Negative amounts (corrections) are allowed.
 {{ config(materialized='table') }}
 {%- set contract = ['person_id', 'month', 'cost_category', 'amount_dkk'] %}
+{%- set raw = registry_raw_types('costs', contract) %}
 
 with source as (
     select * from {{ source('registry', 'costs') }}
 ),
 
 cleaned as (
-    select wave, source_file, source_row, {{ registry_texts(contract) }}
+    select wave, source_file, source_row, {{ registry_texts(contract, raw) }}
     from source
 ),
 
@@ -20,7 +21,7 @@ typed as (
              and try_strptime(_t_month || '-01', '%Y-%m-%d') is not null then _t_month end as month,
         try_strptime(_t_month || '-01', '%Y-%m-%d')::date as month_start,
         lower(_t_cost_category) as cost_category,
-        {{ registry_number('_t_amount_dkk') }} as amount_dkk
+        {{ registry_number('_t_amount_dkk', raw.amount_dkk) }} as amount_dkk
     from cleaned
 ),
 

@@ -3,13 +3,14 @@
 -- not a contract violation: it is staged and counted by the measures.
 {{ config(materialized='table') }}
 {%- set contract = ['person_id', 'iso_year', 'iso_week', 'benefit_code'] %}
+{%- set raw = registry_raw_types('employment_status', contract) %}
 
 with source as (
     select * from {{ source('registry', 'employment_status') }}
 ),
 
 cleaned as (
-    select wave, source_file, source_row, {{ registry_texts(contract) }}
+    select wave, source_file, source_row, {{ registry_texts(contract, raw) }}
     from source
 ),
 
@@ -17,8 +18,8 @@ typed as (
     select
         *,
         _t_person_id as person_id,
-        {{ registry_integer('_t_iso_year') }} as iso_year,
-        {{ registry_integer('_t_iso_week') }} as iso_week,
+        {{ registry_integer('_t_iso_year', raw.iso_year) }} as iso_year,
+        {{ registry_integer('_t_iso_week', raw.iso_week) }} as iso_week,
         upper(_t_benefit_code) as benefit_code
     from cleaned
 ),

@@ -2,13 +2,14 @@
 -- Natural key: person_id + experiment_id (one enrolment per person and experiment).
 {{ config(materialized='table') }}
 {%- set contract = ['person_id', 'experiment_id', 'municipality_code', 'arm', 'index_date', 'end_date'] %}
+{%- set raw = registry_raw_types('enrolment', contract) %}
 
 with source as (
     select * from {{ source('registry', 'enrolment') }}
 ),
 
 cleaned as (
-    select wave, source_file, source_row, {{ registry_texts(contract) }}
+    select wave, source_file, source_row, {{ registry_texts(contract, raw) }}
     from source
 ),
 
@@ -19,8 +20,8 @@ typed as (
         _t_experiment_id as experiment_id,
         {{ registry_municipality('_t_municipality_code') }} as municipality_code,
         lower(_t_arm) as arm,
-        {{ registry_date('_t_index_date') }} as index_date,
-        {{ registry_date('_t_end_date') }} as end_date
+        {{ registry_date('_t_index_date', raw.index_date) }} as index_date,
+        {{ registry_date('_t_end_date', raw.end_date) }} as end_date
     from cleaned
 ),
 

@@ -3,13 +3,14 @@
 -- A score must lie in 0..scale_max; scale_max must be positive.
 {{ config(materialized='table') }}
 {%- set contract = ['person_id', 'survey_date', 'respondent_type', 'item_id', 'score', 'scale_max'] %}
+{%- set raw = registry_raw_types('experience', contract) %}
 
 with source as (
     select * from {{ source('registry', 'experience') }}
 ),
 
 cleaned as (
-    select wave, source_file, source_row, {{ registry_texts(contract) }}
+    select wave, source_file, source_row, {{ registry_texts(contract, raw) }}
     from source
 ),
 
@@ -17,11 +18,11 @@ typed as (
     select
         *,
         _t_person_id as person_id,
-        {{ registry_date('_t_survey_date') }} as survey_date,
+        {{ registry_date('_t_survey_date', raw.survey_date) }} as survey_date,
         lower(_t_respondent_type) as respondent_type,
         _t_item_id as item_id,
-        {{ registry_number('_t_score') }} as score,
-        {{ registry_number('_t_scale_max') }} as scale_max
+        {{ registry_number('_t_score', raw.score) }} as score,
+        {{ registry_number('_t_scale_max', raw.scale_max) }} as scale_max
     from cleaned
 ),
 

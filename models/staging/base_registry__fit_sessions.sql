@@ -4,13 +4,14 @@
 {{ config(materialized='table') }}
 {%- set contract = ['case_id', 'person_id', 'session_date', 'respondent', 'instrument',
                     'item1', 'item2', 'item3', 'item4'] %}
+{%- set raw = registry_raw_types('fit_sessions', contract) %}
 
 with source as (
     select * from {{ source('registry', 'fit_sessions') }}
 ),
 
 cleaned as (
-    select wave, source_file, source_row, {{ registry_texts(contract) }}
+    select wave, source_file, source_row, {{ registry_texts(contract, raw) }}
     from source
 ),
 
@@ -19,13 +20,13 @@ typed as (
         *,
         _t_case_id as case_id,
         _t_person_id as person_id,
-        {{ registry_date('_t_session_date') }} as session_date,
+        {{ registry_date('_t_session_date', raw.session_date) }} as session_date,
         lower(_t_respondent) as respondent,
         upper(_t_instrument) as instrument,
-        {{ registry_number('_t_item1') }} as item1,
-        {{ registry_number('_t_item2') }} as item2,
-        {{ registry_number('_t_item3') }} as item3,
-        {{ registry_number('_t_item4') }} as item4
+        {{ registry_number('_t_item1', raw.item1) }} as item1,
+        {{ registry_number('_t_item2', raw.item2) }} as item2,
+        {{ registry_number('_t_item3', raw.item3) }} as item3,
+        {{ registry_number('_t_item4', raw.item4) }} as item4
     from cleaned
 ),
 

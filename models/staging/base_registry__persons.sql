@@ -2,13 +2,14 @@
 -- Natural key: person_id.
 {{ config(materialized='table') }}
 {%- set contract = ['person_id', 'birth_date', 'sex', 'municipality_code', 'death_date', 'emigration_date'] %}
+{%- set raw = registry_raw_types('persons', contract) %}
 
 with source as (
     select * from {{ source('registry', 'persons') }}
 ),
 
 cleaned as (
-    select wave, source_file, source_row, {{ registry_texts(contract) }}
+    select wave, source_file, source_row, {{ registry_texts(contract, raw) }}
     from source
 ),
 
@@ -16,11 +17,11 @@ typed as (
     select
         *,
         _t_person_id as person_id,
-        {{ registry_date('_t_birth_date') }} as birth_date,
+        {{ registry_date('_t_birth_date', raw.birth_date) }} as birth_date,
         upper(_t_sex) as sex,
         {{ registry_municipality('_t_municipality_code') }} as municipality_code,
-        {{ registry_date('_t_death_date') }} as death_date,
-        {{ registry_date('_t_emigration_date') }} as emigration_date
+        {{ registry_date('_t_death_date', raw.death_date) }} as death_date,
+        {{ registry_date('_t_emigration_date', raw.emigration_date) }} as emigration_date
     from cleaned
 ),
 
