@@ -109,21 +109,26 @@ class ExactSums:
         self.k1 = 126 - rows_bits - np.frexp(2 * m)[1]
         self.k2 = 126 - rows_bits - np.frexp(4 * m * m)[1]
 
-    @staticmethod
-    def _sql(expr: str, k: int, where: str | None) -> str:
-        scale = f"{float(2.0 ** k)!r}::double"  # a power of two: exact, and repr round-trips
-        term = f"cast(({expr}) * {scale} as hugeint)"
+    def _k(self, kind: str) -> int:
+        return {"linear": self.k1, "quadratic": self.k2}[kind]
+
+    def raw(self, expr: str, kind: str, where: str | None = None) -> str:
+        """The exact sum of expr·2^k as a HUGEINT: partial sums of it can be summed again, exactly."""
+        term = f"cast(({expr}) * {float(2.0 ** self._k(kind))!r}::double as hugeint)"
         if where:  # CASE rather than FILTER: the term is not even computed for rows left out
             term = f"case when {where} then {term} end"
-        # HUGEINT -> DOUBLE casts the two 64-bit halves separately (up to two roundings); through
-        # its exact decimal text the conversion is rounded once, to the nearest double.
-        return f"cast(cast(sum({term}) as varchar) as double) / {scale}"
+        return f"sum({term})"
+
+    def value(self, raw_sql: str, kind: str) -> str:
+        """A raw sum as the nearest double. HUGEINT -> DOUBLE casts the two 64-bit halves separately
+        (up to two roundings); through its exact decimal text the sum is rounded once."""
+        return f"cast(cast({raw_sql} as varchar) as double) / {float(2.0 ** self._k(kind))!r}::double"
 
     def linear(self, expr: str, where: str | None = None) -> str:
-        return self._sql(expr, self.k1, where)
+        return self.value(self.raw(expr, "linear", where), "linear")
 
     def quadratic(self, expr: str, where: str | None = None) -> str:
-        return self._sql(expr, self.k2, where)
+        return self.value(self.raw(expr, "quadratic", where), "quadratic")
 
 
 def run_effects(db_path, seed: int = 20161201, progress=None) -> EffectsSummary:
@@ -182,13 +187,24 @@ def run_effects(db_path, seed: int = 20161201, progress=None) -> EffectsSummary:
         by_design=prim["design"].value_counts().to_dict() if len(out) else {})
 
 
+# Sums over persons seen with a usable value in both periods: (name, expression, kind).
+CHANGE_SUMS = [("s1", "a1 - a0", "linear"), ("s2", "(a1 - a0) * (a1 - a0)", "quadratic")]
+COUNT_PAIR_SUMS = [("y0", "a0", "linear"), ("e0", "b0", "linear"), ("y1", "a1", "linear"), ("e1", "b1", "linear"),
+                   ("y0y0", "a0 * a0", "quadratic"), ("y0e0", "a0 * b0", "quadratic"), ("e0e0", "b0 * b0", "quadratic"),
+                   ("y1y1", "a1 * a1", "quadratic"), ("y1e1", "a1 * b1", "quadratic"), ("e1e1", "b1 * b1", "quadratic"),
+                   ("y1y0", "a1 * a0", "quadratic"), ("y1e0", "a1 * b0", "quadratic"), ("e1y0", "b1 * a0", "quadratic"),
+                   ("e1e0", "b1 * b0", "quadratic")]
+
+
 def _stats(con) -> dict:
     """Every sufficient statistic of the estimators, from two passes over the person measures.
 
-    Pass 1 (cells): per experiment × measure × stratum × municipality × arm × period, the rows,
-    the usable rows and the sums the estimators need. Pass 2 (persons): one row per person and
-    experiment × measure × stratum, with the arms and periods seen and the usable value in each
-    period; the group facts, the change scores and the paired sums are aggregates of it.
+    Pass 1 (pm_cells): per experiment × measure × stratum × municipality × arm × period, the
+    rows, the usable rows and the sums the estimators need. Pass 2 (pm_persons): one row per
+    person and experiment × measure × stratum, with the arms and periods seen and the usable
+    value in each period, aggregated straight away (it is never stored: ~14 M rows at 1M
+    persons) per experiment × measure × stratum × municipality × arm: the group facts, the
+    change scores and the paired sums, as counts and raw exact sums that add up exactly.
     """
     n_rows, max_abs = con.execute(
         "select count(*), greatest(coalesce(max(abs(a)) filter (where usable), 0), "
@@ -203,17 +219,50 @@ def _stats(con) -> dict:
                {lin('a', 'usable')} as s1, {quad('a * a', 'usable')} as s2,
                {lin('b', 'usable')} as e, {quad('a * b', 'usable')} as ye, {quad('b * b', 'usable')} as ee
         from pm_src group by experiment_id, measure_code, stratum, municipality_code, treated, post""")
+    # A small integer per experiment × measure × stratum: the person pass then groups on it and
+    # the person id instead of three strings, which keeps its hash table small (no spilling at 1M).
     con.execute("""
-        create or replace temp table pm_person as
-        select experiment_id, measure_code, stratum, person_id, any_value(measure_type) as measure_type,
-               bool_or(treated = 1) as in_int, bool_or(treated = 0) as in_cmp,
-               bool_or(post = 0) and bool_or(post = 1) as both_periods,
-               bool_or(usable and post = 0) and bool_or(usable and post = 1) as pair,
-               min(municipality_code) filter (where usable) as cluster,
-               max(treated) filter (where usable) as treated,
-               max(a) filter (where usable and post = 0) as a0, max(a) filter (where usable and post = 1) as a1,
-               max(b) filter (where usable and post = 0) as b0, max(b) filter (where usable and post = 1) as b1
-        from pm_src group by experiment_id, measure_code, stratum, person_id""")
+        create or replace temp table pm_keys as
+        select row_number() over (order by experiment_id, measure_code, stratum)::integer as key_id,
+               experiment_id, measure_code, stratum, measure_type
+        from (select distinct experiment_id, measure_code, stratum, measure_type from pm_cells)""")
+    paired = {t: f"pair and measure_type = '{t}'" for t in ("continuous", "count")}
+    raw = ",\n               ".join(
+        [f"{xs.raw(e, k, paired['continuous'])} as {n}" for n, e, k in CHANGE_SUMS]
+        + [f"sum(case when pair and measure_type = 'binary' then {e} end) as {n}"  # sums of 0/1: exact
+           for n, e in (("y0", "a0"), ("y1", "a1"), ("yboth", "a0 * a1"))]
+        + [f"{xs.raw(e, k, paired['count'])} as c_{n}" for n, e, k in COUNT_PAIR_SUMS])
+    # The person pass is the costliest step of the effects (a hash table of ~14 M persons at 1M):
+    # it groups on small keys (the key id; the measure type is a function of it) and keeps few
+    # states per person. `seen` collects, as bits, what bool_or would give for each of: treated=1
+    # (1), treated=0 (2), period 0 (4), period 1 (8), usable in period 0 (16), usable in period 1
+    # (32), usable and treated=1 (64).
+    con.execute(f"""
+        create or replace temp table pm_pairs as
+        with pm_persons as (
+          select k.key_id, k.measure_type, p.person_id,
+                 bit_or((case when p.treated = 1 then 1 else 2 end) + (case when p.post = 0 then 4 else 8 end)
+                        + (case when p.usable then (case when p.post = 0 then 16 else 32 end)
+                                                   + (case when p.treated = 1 then 64 else 0 end) else 0 end)
+                        ) as seen,
+                 min(p.municipality_code) filter (where p.usable) as cluster,
+                 max(p.a) filter (where p.usable and p.post = 0) as a0,
+                 max(p.a) filter (where p.usable and p.post = 1) as a1,
+                 max(p.b) filter (where p.usable and p.post = 0) as b0,
+                 max(p.b) filter (where p.usable and p.post = 1) as b1
+          from pm_src p join pm_keys k using (experiment_id, measure_code, stratum)
+          group by k.key_id, k.measure_type, p.person_id),
+        flags as (
+          select *, seen & 1 > 0 as in_int, seen & 2 > 0 as in_cmp, seen & 12 = 12 as both_periods,
+                 seen & 48 = 48 as pair,
+                 case when seen & 64 > 0 then 1 when seen & 48 > 0 then 0 end as treated  -- of usable rows
+          from pm_persons)
+        select key_id, cluster, treated,
+               count(person_id) filter (where in_int) as n_int, count(person_id) filter (where in_cmp) as n_cmp,
+               count(*) as n_persons, count(*) filter (where both_periods) as n_both,
+               count(*) filter (where pair) as n,
+               {raw}
+        from flags group by key_id, cluster, treated""")
     out = {"groups": _groups(con)}
     cells = con.execute("""
         select * exclude (n_rows) from pm_cells where n > 0
@@ -223,25 +272,25 @@ def _stats(con) -> dict:
     for mtype, ren in cols.items():
         c = cells[cells["measure_type"] == mtype]
         out[mtype, "cells"] = _split(c[KEY + ["cluster", "treated", "post", "n", *ren]].rename(columns=ren))
-    # Persons seen with a usable value in both periods: change scores (continuous) and paired sums.
+    # Persons seen with a usable value in both periods: change scores per municipality × arm
+    # (continuous) and paired sums per experiment × measure × stratum (binary, count).
     out["continuous", "pairs"] = _split(con.execute(f"""
-        select experiment_id, measure_code, stratum, cluster, treated, count(*) as n,
-               {lin('a1 - a0')} as s1, {quad('(a1 - a0) * (a1 - a0)')} as s2
-        from pm_person where measure_type = 'continuous' and pair group by all order by all""").df())
+        select experiment_id, measure_code, stratum, cluster, treated, n,
+               {', '.join(f"{xs.value(n, k)} as {n}" for n, _, k in CHANGE_SUMS)}
+        from pm_pairs join pm_keys using (key_id) where measure_type = 'continuous' and n > 0
+        order by experiment_id, measure_code, stratum, cluster, treated""").df())
     out["binary", "pairs"] = _split(con.execute("""
-        select experiment_id, measure_code, stratum, count(*) as n,
-               sum(a0) as y0, sum(a1) as y1, sum(a0 * a1) as yboth  -- sums of 0/1: exact in any order
-        from pm_person where measure_type = 'binary' and pair group by all order by all""").df())
-    sums = {"y0": "a0", "e0": "b0", "y1": "a1", "e1": "b1"}
-    prods = {"y0y0": "a0 * a0", "y0e0": "a0 * b0", "e0e0": "b0 * b0", "y1y1": "a1 * a1", "y1e1": "a1 * b1",
-             "e1e1": "b1 * b1", "y1y0": "a1 * a0", "y1e0": "a1 * b0", "e1y0": "b1 * a0", "e1e0": "b1 * b0"}
+        select experiment_id, measure_code, stratum, sum(n)::bigint as n, sum(y0) as y0, sum(y1) as y1,
+               sum(yboth) as yboth
+        from pm_pairs join pm_keys using (key_id) where measure_type = 'binary'
+        group by all having sum(n) > 0 order by all""").df())
     out["count", "pairs"] = _split(con.execute(f"""
-        select experiment_id, measure_code, stratum, count(*) as n,
-               {', '.join(f'{lin(v)} as {k}' for k, v in sums.items())},
-               {', '.join(f'{quad(v)} as {k}' for k, v in prods.items())}
-        from pm_person where measure_type = 'count' and pair group by all order by all""").df())
-    con.execute("drop table pm_person")
-    con.execute("drop table pm_cells")
+        select experiment_id, measure_code, stratum, sum(n)::bigint as n,
+               {', '.join(f"{xs.value(f'sum(c_{n})', k)} as {n}" for n, _, k in COUNT_PAIR_SUMS)}
+        from pm_pairs join pm_keys using (key_id) where measure_type = 'count'
+        group by all having sum(n) > 0 order by all""").df())
+    for t in ("pm_pairs", "pm_keys", "pm_cells"):
+        con.execute(f"drop table {t}")
     return out
 
 
@@ -257,21 +306,19 @@ def _groups(con) -> pd.DataFrame:
     pd_col = "ep.period_design" if has_periods else "null"
     return con.execute(f"""
       with g as (
-        select experiment_id, measure_code, stratum, any_value(measure_type) as measure_type,
-               count(person_id) filter (where in_int) as n_int,
-               count(person_id) filter (where in_cmp) as n_cmp,
-               count(*) as n_persons, count(*) filter (where both_periods) as n_both
-        from pm_person group by all),
+        select key_id, sum(n_int)::bigint as n_int, sum(n_cmp)::bigint as n_cmp,
+               sum(n_persons)::bigint as n_persons, sum(n_both)::bigint as n_both
+        from pm_pairs group by key_id),
       c as (
         select experiment_id, measure_code, stratum,
                count(distinct cluster) filter (where treated = 1) as g_int,
                count(distinct cluster) filter (where treated = 0) as g_cmp,
                bool_or(treated = 0) and bool_or(treated = 1) as has_comparison
         from pm_cells group by all)
-      select g.experiment_id, g.measure_code, g.stratum, g.measure_type, g.n_int, g.n_cmp, c.g_int, c.g_cmp,
+      select k.experiment_id, k.measure_code, k.stratum, k.measure_type, g.n_int, g.n_cmp, c.g_int, c.g_cmp,
              c.has_comparison, g.n_persons, g.n_both, {pd_col} as period_design
-      from g join c using (experiment_id, measure_code, stratum) {periods}
-      order by experiment_id, measure_code, stratum
+      from pm_keys k join g using (key_id) join c using (experiment_id, measure_code, stratum) {periods}
+      order by k.experiment_id, k.measure_code, k.stratum
     """).df()
 
 
