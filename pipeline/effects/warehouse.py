@@ -220,7 +220,7 @@ def _stats(con) -> dict:
                {lin('b', 'usable')} as e, {quad('a * b', 'usable')} as ye, {quad('b * b', 'usable')} as ee
         from pm_src group by experiment_id, measure_code, stratum, municipality_code, treated, post""")
     # A small integer per experiment × measure × stratum: the person pass then groups on it and
-    # the person id instead of three strings, which keeps its hash table small (no spilling at 1M).
+    # the person id instead of three strings, which keeps its hash table smaller.
     con.execute("""
         create or replace temp table pm_keys as
         select row_number() over (order by experiment_id, measure_code, stratum)::integer as key_id,
