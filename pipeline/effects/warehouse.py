@@ -64,13 +64,71 @@ def _seed(seed: int, *key) -> int:
 
 KEY = ["experiment_id", "measure_code", "stratum"]
 
+# The person measures as the estimators see them. `usable` marks the rows that enter the sums of
+# the measure's estimator, `a` and `b` are what is summed: the value (continuous), the event flag
+# (binary), the count and its person-years (count). Time-to-event rows are read whole (Cox fit).
 BASE = """
   select pm.experiment_id, pm.measure_code, coalesce(pm.stratum, '') as stratum, pm.person_id,
          pm.municipality_code, case when pm.arm = 'comparison' then 0 else 1 end as treated,
          case when pm.period = 'followup' then 1 else 0 end as post,
-         pm.value, pm.numerator, pm.denominator, pm.person_years, pm.censored, dm.measure_type
+         pm.value, pm.censored, dm.measure_type,
+         case dm.measure_type when 'count' then coalesce(coalesce(pm.numerator, pm.value) is not null
+                                                         and pm.person_years > 0, false)
+                              when 'continuous' then pm.value is not null
+                              when 'binary' then pm.value is not null
+                              else false end as usable,
+         case dm.measure_type when 'count' then coalesce(pm.numerator, pm.value)
+                              when 'binary' then case when pm.value > 0 then 1.0 else 0.0 end
+                              else pm.value end as a,
+         case when dm.measure_type = 'count' then pm.person_years end as b
   from marts.fct_person_measures pm join marts.dim_measures dm using (measure_code)
 """
+
+
+class ExactSums:
+    """SQL for sums of doubles that do not depend on the order of their terms.
+
+    A sum of doubles depends on the order in which its terms are added, and DuckDB adds them in
+    whatever order its threads finish. Here every term is scaled by 2^k and cast to HUGEINT: an
+    integer sum is exact in any order, so the result is the same on any number of threads, and
+    run after run. k is as large as fits: with at most n_rows terms, each below 2^e, the scaled
+    sum stays below 2^126 (HUGEINT holds 2^127). Terms are then exact down to 2^-k (k >= 60 for
+    values up to 2^16 and 2^25 rows; bits below that, in terms many orders of magnitude smaller
+    than the largest, are rounded once, the same way on every run). The exact sum is rounded to
+    a double once at the end: the result is at least as accurate as any order of double additions.
+    `linear` is for terms bounded by 2·max|x| (values, differences of two values), `quadratic`
+    for terms bounded by 4·max|x|² (squares and products of two values, squared differences).
+    """
+
+    def __init__(self, n_rows: int, max_abs: float):
+        if not np.isfinite(max_abs):
+            raise FrievalError("marts.fct_person_measures: a value, numerator or person_years is not a "
+                               "finite number; effects cannot be estimated")
+        m = max(float(max_abs), 1.0)
+        rows_bits = max(int(n_rows), 1).bit_length()
+        self.k1 = 126 - rows_bits - np.frexp(2 * m)[1]
+        self.k2 = 126 - rows_bits - np.frexp(4 * m * m)[1]
+
+    def _k(self, kind: str) -> int:
+        return {"linear": self.k1, "quadratic": self.k2}[kind]
+
+    def raw(self, expr: str, kind: str, where: str | None = None) -> str:
+        """The exact sum of expr·2^k as a HUGEINT: partial sums of it can be summed again, exactly."""
+        term = f"cast(({expr}) * {float(2.0 ** self._k(kind))!r}::double as hugeint)"
+        if where:  # CASE rather than FILTER: the term is not even computed for rows left out
+            term = f"case when {where} then {term} end"
+        return f"sum({term})"
+
+    def value(self, raw_sql: str, kind: str) -> str:
+        """A raw sum as the nearest double. HUGEINT -> DOUBLE casts the two 64-bit halves separately
+        (up to two roundings); through its exact decimal text the sum is rounded once."""
+        return f"cast(cast({raw_sql} as varchar) as double) / {float(2.0 ** self._k(kind))!r}::double"
+
+    def linear(self, expr: str, where: str | None = None) -> str:
+        return self.value(self.raw(expr, "linear", where), "linear")
+
+    def quadratic(self, expr: str, where: str | None = None) -> str:
+        return self.value(self.raw(expr, "quadratic", where), "quadratic")
 
 
 def run_effects(db_path, seed: int = 20161201, progress=None) -> EffectsSummary:
@@ -87,25 +145,23 @@ def run_effects(db_path, seed: int = 20161201, progress=None) -> EffectsSummary:
                 con.execute(f"select 1 from {tbl} limit 0")
             except duckdb.CatalogException:
                 raise FrievalError(f"{db_path}: table {tbl} not found; build the measure marts first") from None
-        # Sums of doubles depend on the order of their terms, and two runs must give byte-identical
-        # tables: the sums run on one thread, over a copy of the person measures in a fixed order
-        # (the mart's own row order is not fixed: the build writes in parallel without preserving
-        # insertion order). The copy itself is sorted on every thread: its order is fixed by the
-        # ORDER BY, which is unique per row (a person's measure per period).
+        # Two runs must give byte-identical tables, whatever the thread scheduling (the mart's own
+        # row order is not fixed either: the build writes in parallel). Counts, max and min are
+        # exact on any number of threads; sums of doubles are made exact by ExactSums. So every
+        # query runs on all threads, straight from the mart, without a sorted copy.
         con.execute(f"set memory_limit = '{os.environ.get('FRIEVAL_MEMORY_LIMIT', '4GB')}'")
         con.execute("create schema if not exists marts")
-        con.execute(f"create or replace temp table pm_base as {BASE} "
-                    "order by experiment_id, measure_code, stratum, person_id, post")
+        con.execute(f"create or replace temp view pm_src as {BASE}")
         stamp = con.execute("select min(run_id), min(run_started_at) from marts.fct_person_measures").fetchone()
-        groups = _groups(con)  # counts and flags only: exact on any number of threads
-        con.execute("set threads to 1")
+        stats = _stats(con)
+        groups = stats["groups"]
         task = progress.task("effects", total=max(len(groups), 1)) if progress is not None else None
         rows: list[dict] = []
         for mtype, fn in (("continuous", _continuous), ("binary", _binary), ("count", _count),
                           ("time_to_event", _time_to_event)):
             g = groups[groups["measure_type"] == mtype]
             if len(g):
-                rows += fn(con, g, seed, task)
+                rows += fn(con, g, stats, seed, task)
         unknown = groups[~groups["measure_type"].isin(PRIMARY_SCALE)]
         for r in unknown.itertuples():
             rows.append(_row(r, "did" if r.has_comparison else "paired", "none", "effect", None,
@@ -131,6 +187,113 @@ def run_effects(db_path, seed: int = 20161201, progress=None) -> EffectsSummary:
         by_design=prim["design"].value_counts().to_dict() if len(out) else {})
 
 
+# Sums over persons seen with a usable value in both periods: (name, expression, kind).
+CHANGE_SUMS = [("s1", "a1 - a0", "linear"), ("s2", "(a1 - a0) * (a1 - a0)", "quadratic")]
+COUNT_PAIR_SUMS = [("y0", "a0", "linear"), ("e0", "b0", "linear"), ("y1", "a1", "linear"), ("e1", "b1", "linear"),
+                   ("y0y0", "a0 * a0", "quadratic"), ("y0e0", "a0 * b0", "quadratic"), ("e0e0", "b0 * b0", "quadratic"),
+                   ("y1y1", "a1 * a1", "quadratic"), ("y1e1", "a1 * b1", "quadratic"), ("e1e1", "b1 * b1", "quadratic"),
+                   ("y1y0", "a1 * a0", "quadratic"), ("y1e0", "a1 * b0", "quadratic"), ("e1y0", "b1 * a0", "quadratic"),
+                   ("e1e0", "b1 * b0", "quadratic")]
+
+
+def _stats(con) -> dict:
+    """Every sufficient statistic of the estimators, from two passes over the person measures.
+
+    Pass 1 (pm_cells): per experiment × measure × stratum × municipality × arm × period, the
+    rows, the usable rows and the sums the estimators need. Pass 2 (pm_persons): one row per
+    person and experiment × measure × stratum, with the arms and periods seen and the usable
+    value in each period, aggregated straight away (it is never stored: ~14 M rows at 1M
+    persons) per experiment × measure × stratum × municipality × arm: the group facts, the
+    change scores and the paired sums, as counts and raw exact sums that add up exactly.
+    """
+    n_rows, max_abs = con.execute(
+        "select count(*), greatest(coalesce(max(abs(a)) filter (where usable), 0), "
+        "coalesce(max(abs(b)) filter (where usable), 0)) from pm_src").fetchone()
+    xs = ExactSums(n_rows, max_abs)
+    lin, quad = xs.linear, xs.quadratic
+    con.execute(f"""
+        create or replace temp table pm_cells as
+        select experiment_id, measure_code, stratum, any_value(measure_type) as measure_type,
+               municipality_code as cluster, treated, post, count(*) as n_rows,
+               count(*) filter (where usable) as n,
+               {lin('a', 'usable')} as s1, {quad('a * a', 'usable')} as s2,
+               {lin('b', 'usable')} as e, {quad('a * b', 'usable')} as ye, {quad('b * b', 'usable')} as ee
+        from pm_src group by experiment_id, measure_code, stratum, municipality_code, treated, post""")
+    # A small integer per experiment × measure × stratum: the person pass then groups on it and
+    # the person id instead of three strings, which keeps its hash table smaller.
+    con.execute("""
+        create or replace temp table pm_keys as
+        select row_number() over (order by experiment_id, measure_code, stratum)::integer as key_id,
+               experiment_id, measure_code, stratum, measure_type
+        from (select distinct experiment_id, measure_code, stratum, measure_type from pm_cells)""")
+    paired = {t: f"pair and measure_type = '{t}'" for t in ("continuous", "count")}
+    raw = ",\n               ".join(
+        [f"{xs.raw(e, k, paired['continuous'])} as {n}" for n, e, k in CHANGE_SUMS]
+        + [f"sum(case when pair and measure_type = 'binary' then {e} end) as {n}"  # sums of 0/1: exact
+           for n, e in (("y0", "a0"), ("y1", "a1"), ("yboth", "a0 * a1"))]
+        + [f"{xs.raw(e, k, paired['count'])} as c_{n}" for n, e, k in COUNT_PAIR_SUMS])
+    # The person pass is the costliest step of the effects (a hash table of ~14 M persons at 1M):
+    # it groups on small keys (the key id; the measure type is a function of it) and keeps few
+    # states per person. `seen` collects, as bits, what bool_or would give for each of: treated=1
+    # (1), treated=0 (2), period 0 (4), period 1 (8), usable in period 0 (16), usable in period 1
+    # (32), usable and treated=1 (64).
+    con.execute(f"""
+        create or replace temp table pm_pairs as
+        with pm_persons as (
+          select k.key_id, k.measure_type, p.person_id,
+                 bit_or((case when p.treated = 1 then 1 else 2 end) + (case when p.post = 0 then 4 else 8 end)
+                        + (case when p.usable then (case when p.post = 0 then 16 else 32 end)
+                                                   + (case when p.treated = 1 then 64 else 0 end) else 0 end)
+                        ) as seen,
+                 min(p.municipality_code) filter (where p.usable) as cluster,
+                 max(p.a) filter (where p.usable and p.post = 0) as a0,
+                 max(p.a) filter (where p.usable and p.post = 1) as a1,
+                 max(p.b) filter (where p.usable and p.post = 0) as b0,
+                 max(p.b) filter (where p.usable and p.post = 1) as b1
+          from pm_src p join pm_keys k using (experiment_id, measure_code, stratum)
+          group by k.key_id, k.measure_type, p.person_id),
+        flags as (
+          select *, seen & 1 > 0 as in_int, seen & 2 > 0 as in_cmp, seen & 12 = 12 as both_periods,
+                 seen & 48 = 48 as pair,
+                 case when seen & 64 > 0 then 1 when seen & 48 > 0 then 0 end as treated  -- of usable rows
+          from pm_persons)
+        select key_id, cluster, treated,
+               count(person_id) filter (where in_int) as n_int, count(person_id) filter (where in_cmp) as n_cmp,
+               count(*) as n_persons, count(*) filter (where both_periods) as n_both,
+               count(*) filter (where pair) as n,
+               {raw}
+        from flags group by key_id, cluster, treated""")
+    out = {"groups": _groups(con)}
+    cells = con.execute("""
+        select * exclude (n_rows) from pm_cells where n > 0
+        order by experiment_id, measure_code, stratum, cluster, treated, post""").df()
+    cols = {"continuous": {"s1": "s1", "s2": "s2"}, "binary": {"s1": "s1"},
+            "count": {"s1": "y", "e": "e", "s2": "yy", "ye": "ye", "ee": "ee"}}
+    for mtype, ren in cols.items():
+        c = cells[cells["measure_type"] == mtype]
+        out[mtype, "cells"] = _split(c[KEY + ["cluster", "treated", "post", "n", *ren]].rename(columns=ren))
+    # Persons seen with a usable value in both periods: change scores per municipality × arm
+    # (continuous) and paired sums per experiment × measure × stratum (binary, count).
+    out["continuous", "pairs"] = _split(con.execute(f"""
+        select experiment_id, measure_code, stratum, cluster, treated, n,
+               {', '.join(f"{xs.value(n, k)} as {n}" for n, _, k in CHANGE_SUMS)}
+        from pm_pairs join pm_keys using (key_id) where measure_type = 'continuous' and n > 0
+        order by experiment_id, measure_code, stratum, cluster, treated""").df())
+    out["binary", "pairs"] = _split(con.execute("""
+        select experiment_id, measure_code, stratum, sum(n)::bigint as n, sum(y0) as y0, sum(y1) as y1,
+               sum(yboth) as yboth
+        from pm_pairs join pm_keys using (key_id) where measure_type = 'binary'
+        group by all having sum(n) > 0 order by all""").df())
+    out["count", "pairs"] = _split(con.execute(f"""
+        select experiment_id, measure_code, stratum, sum(n)::bigint as n,
+               {', '.join(f"{xs.value(f'sum(c_{n})', k)} as {n}" for n, _, k in COUNT_PAIR_SUMS)}
+        from pm_pairs join pm_keys using (key_id) where measure_type = 'count'
+        group by all having sum(n) > 0 order by all""").df())
+    for t in ("pm_pairs", "pm_keys", "pm_cells"):
+        con.execute(f"drop table {t}")
+    return out
+
+
 def _groups(con) -> pd.DataFrame:
     """One row per experiment × measure × stratum: type, design facts, persons and clusters per arm."""
     has_periods = True
@@ -143,21 +306,19 @@ def _groups(con) -> pd.DataFrame:
     pd_col = "ep.period_design" if has_periods else "null"
     return con.execute(f"""
       with g as (
-        select experiment_id, measure_code, stratum, any_value(measure_type) as measure_type,
-               count(distinct person_id) filter (where treated = 1) as n_int,
-               count(distinct person_id) filter (where treated = 0) as n_cmp,
-               count(distinct municipality_code) filter (where treated = 1) as g_int,
-               count(distinct municipality_code) filter (where treated = 0) as g_cmp,
+        select key_id, sum(n_int)::bigint as n_int, sum(n_cmp)::bigint as n_cmp,
+               sum(n_persons)::bigint as n_persons, sum(n_both)::bigint as n_both
+        from pm_pairs group by key_id),
+      c as (
+        select experiment_id, measure_code, stratum,
+               count(distinct cluster) filter (where treated = 1) as g_int,
+               count(distinct cluster) filter (where treated = 0) as g_cmp,
                bool_or(treated = 0) and bool_or(treated = 1) as has_comparison
-        from pm_base group by all),
-      bp as (
-        select experiment_id, measure_code, stratum, count(*) as n_persons,
-               count(*) filter (where np = 2) as n_both
-        from (select experiment_id, measure_code, stratum, person_id, count(distinct post) as np
-              from pm_base group by all) group by all)
-      select g.*, bp.n_persons, bp.n_both, {pd_col} as period_design
-      from g join bp using (experiment_id, measure_code, stratum) {periods}
-      order by experiment_id, measure_code, stratum
+        from pm_cells group by all)
+      select k.experiment_id, k.measure_code, k.stratum, k.measure_type, g.n_int, g.n_cmp, c.g_int, c.g_cmp,
+             c.has_comparison, g.n_persons, g.n_both, {pd_col} as period_design
+      from pm_keys k join g using (key_id) join c using (experiment_id, measure_code, stratum) {periods}
+      order by k.experiment_id, k.measure_code, k.stratum
     """).df()
 
 
@@ -220,35 +381,9 @@ def _split(df: pd.DataFrame):
     return {k: sub for k, sub in df.groupby(KEY, sort=True)} if len(df) else {}
 
 
-def _reg(con, g: pd.DataFrame):
-    con.register("grp", g[KEY + ["measure_type"]].assign(paired=[_design(r)[1] for r in g.itertuples()]))
-
-
 # ---------------------------------------------------------------------------------- continuous
-def _continuous(con, g, seed, task) -> list[dict]:
-    _reg(con, g)
-    cells = _split(con.execute("""
-        select experiment_id, measure_code, stratum, municipality_code as cluster, treated, post,
-               count(*) as n, sum(value) as s1, sum(value * value) as s2
-        from pm_base join grp using (experiment_id, measure_code, stratum)
-        where value is not null group by all order by all""").df())
-    # Each person's change score is exact (max, min): built on every thread into a table in a
-    # fixed order, then summed on one thread in that order.
-    con.execute("reset threads")
-    con.execute("""
-        create or replace temp table person_changes as
-          select experiment_id, measure_code, stratum, person_id, min(municipality_code) as cluster,
-                 max(treated) as treated,
-                 max(value) filter (where post = 1) - max(value) filter (where post = 0) as d
-          from pm_base join grp using (experiment_id, measure_code, stratum)
-          where grp.paired and value is not null group by all having count(distinct post) = 2
-          order by experiment_id, measure_code, stratum, person_id""")
-    con.execute("set threads to 1")
-    changes = _split(con.execute("""
-        select experiment_id, measure_code, stratum, cluster, treated, count(*) as n, sum(d) as s1, sum(d * d) as s2
-        from person_changes group by all order by all""").df())
-    con.execute("drop table person_changes")
-    con.unregister("grp")
+def _continuous(con, g, stats, seed, task) -> list[dict]:
+    cells, changes = stats["continuous", "cells"], stats["continuous", "pairs"]
     rows = []
     for r in g.itertuples():
         key = (r.experiment_id, r.measure_code, r.stratum)
@@ -317,23 +452,8 @@ def _few_clusters_ri(est, cells, model: str, seed: int, warnings: list) -> str:
 
 
 # -------------------------------------------------------------------------------------- binary
-def _binary(con, g, seed, task) -> list[dict]:
-    _reg(con, g)
-    cells = _split(con.execute("""
-        select experiment_id, measure_code, stratum, municipality_code as cluster, treated, post,
-               count(*) as n, sum(case when value > 0 then 1 else 0 end) as s1
-        from pm_base join grp using (experiment_id, measure_code, stratum)
-        where value is not null group by all order by all""").df())
-    pairs = _split(con.execute("""
-        with p as (
-          select experiment_id, measure_code, stratum, person_id,
-                 max(case when value > 0 then 1 else 0 end) filter (where post = 0) as y0,
-                 max(case when value > 0 then 1 else 0 end) filter (where post = 1) as y1
-          from pm_base join grp using (experiment_id, measure_code, stratum)
-          where grp.paired and value is not null group by all having count(distinct post) = 2)
-        select experiment_id, measure_code, stratum, count(*) as n, sum(y0) as y0, sum(y1) as y1,
-               sum(y0 * y1) as yboth from p group by all order by all""").df())
-    con.unregister("grp")
+def _binary(con, g, stats, seed, task) -> list[dict]:
+    cells, pairs = stats["binary", "cells"], stats["binary", "pairs"]
     rows = []
     for r in g.itertuples():
         key = (r.experiment_id, r.measure_code, r.stratum)
@@ -372,31 +492,8 @@ def _binary(con, g, seed, task) -> list[dict]:
 
 
 # --------------------------------------------------------------------------------------- count
-def _count(con, g, seed, task) -> list[dict]:
-    _reg(con, g)
-    base = """select experiment_id, measure_code, stratum, person_id, municipality_code, treated, post,
-                     coalesce(numerator, value) as y, person_years as e
-              from pm_base join grp using (experiment_id, measure_code, stratum)
-              where coalesce(numerator, value) is not null and person_years > 0"""
-    cells = _split(con.execute(f"""
-        select experiment_id, measure_code, stratum, municipality_code as cluster, treated, post, count(*) as n,
-               sum(y) as y, sum(e) as e, sum(y * y) as yy, sum(y * e) as ye, sum(e * e) as ee
-        from ({base}) group by all order by all""").df())
-    pairs = _split(con.execute(f"""
-        with p as (
-          select experiment_id, measure_code, stratum, person_id,
-                 max(y) filter (where post = 0) as y0, max(e) filter (where post = 0) as e0,
-                 max(y) filter (where post = 1) as y1, max(e) filter (where post = 1) as e1
-          from ({base}) b where (select paired from grp where grp.experiment_id = b.experiment_id
-                 and grp.measure_code = b.measure_code and grp.stratum = b.stratum)
-          group by all having count(distinct post) = 2)
-        select experiment_id, measure_code, stratum, count(*) as n,
-               sum(y0) as y0, sum(e0) as e0, sum(y1) as y1, sum(e1) as e1,
-               sum(y0*y0) as y0y0, sum(y0*e0) as y0e0, sum(e0*e0) as e0e0,
-               sum(y1*y1) as y1y1, sum(y1*e1) as y1e1, sum(e1*e1) as e1e1,
-               sum(y1*y0) as y1y0, sum(y1*e0) as y1e0, sum(e1*y0) as e1y0, sum(e1*e0) as e1e0
-        from p group by all order by all""").df())
-    con.unregister("grp")
+def _count(con, g, stats, seed, task) -> list[dict]:
+    cells, pairs = stats["count", "cells"], stats["count", "pairs"]
     rows = []
     for r in g.itertuples():
         key = (r.experiment_id, r.measure_code, r.stratum)
@@ -431,16 +528,15 @@ def _count(con, g, seed, task) -> list[dict]:
 
 
 # ------------------------------------------------------------------------------- time to event
-def _time_to_event(con, g, seed, task) -> list[dict]:
+def _time_to_event(con, g, stats, seed, task) -> list[dict]:
     from .coxgrouped import cox_grouped
 
-    _reg(con, g)
+    # Person-level rows for the Cox fits, in a fixed order (ORDER BY every column).
     data = _split(con.execute("""
         select experiment_id, measure_code, stratum, person_id, municipality_code as cluster, treated, post,
                value as t, case when censored then 0 else 1 end as d
-        from pm_base join grp using (experiment_id, measure_code, stratum)
-        where value is not null and value >= 0 order by all""").df())
-    con.unregister("grp")
+        from pm_src where measure_type = 'time_to_event' and value is not null and value >= 0
+        order by all""").df())
     rows = []
     for r in g.itertuples():
         key = (r.experiment_id, r.measure_code, r.stratum)
