@@ -159,11 +159,21 @@ def _summarise(command: str, code: int, target_dir: Path, lines: list[str]) -> D
         for r in data.get("results", []):
             if r.get("status") in {"error", "fail", "runtime error"}:
                 n_failed += 1
-                msg = (r.get("message") or "").splitlines()
-                failures.append(f"{r.get('unique_id')}: {msg[0] if msg else r.get('status')}")
+                failures.append(f"{r.get('unique_id')}: {_one_line(r.get('message')) or r.get('status')}")
             else:
                 n_ok += 1
     if code != 0 and not failures:
         errs = [l for l in lines if "Error" in l or "error" in l]
         failures = errs[-3:] or lines[-3:]
     return DbtResult(command, code == 0, n_ok, n_failed, failures, target_dir)
+
+
+def _one_line(message: str | None) -> str:
+    """dbt's message for a node in one line: its first line ("Runtime Error in test X (file)")
+    plus the database's error line when there is one, which is where a failed check says what
+    failed (e.g. columns_not_null's "int_person_periods has NULL in period (1 rows)")."""
+    lines = [line.strip() for line in (message or "").splitlines() if line.strip()]
+    if not lines:
+        return ""
+    cause = next((line for line in lines[1:] if "Error:" in line), None)
+    return f"{lines[0]}: {cause}" if cause else lines[0]

@@ -21,21 +21,34 @@ categories as (
 ),
 
 strata as (
-    select 'total' as stratum, null as cost_category
+    select 'total' as stratum
     union all
-    select cost_category, cost_category from categories
+    select cost_category from categories
+),
+
+by_category as (
+    -- exact (DECIMAL) sums per person-period and category, as exact_sum does before its cast
+    select
+        experiment_id,
+        person_id,
+        period,
+        cost_category,
+        sum(cast(allocated_dkk as decimal(38, 10))) as cost_dkk
+    from {{ ref('int_costs_months_allocated') }}
+    group by all
 ),
 
 allocated as (
-    select
-        a.experiment_id,
-        a.person_id,
-        a.period,
-        s.stratum,
-        {{ exact_sum('a.allocated_dkk') }} as cost_dkk
-    from {{ ref('int_costs_months_allocated') }} as a
-    inner join strata as s
-        on s.cost_category is null or s.cost_category = a.cost_category
+    -- The total is the sum of the category sums: exact, so the same number as summing the
+    -- months, and the allocated months are read and grouped once (joining them to the strata
+    -- with "total or same category" was a nested-loop join over every month).
+    select experiment_id, person_id, period, cost_category as stratum, cast(cost_dkk as double) as cost_dkk
+    from by_category
+    where cost_category is not null
+    union all
+    -- a month without a category counts in the total only
+    select experiment_id, person_id, period, 'total', cast(sum(cost_dkk) as double)
+    from by_category
     group by all
 )
 

@@ -34,17 +34,19 @@ periods as (
 ),
 
 status as (
-    -- DREAM stores one code per week; should a delivery repeat a week, keep one code
-    -- deterministically: a code before no code, then the lowest code. Rows without a code (NULL
-    -- or blank) are dropped here: a week without a code is self-supporting whether or not it has
-    -- a row.
-    select person_id, iso_year, iso_week, min(nullif(trim(benefit_code), '')) as benefit_code
+    -- DREAM stores one code per week, and staging keeps one row per person and week: repeats
+    -- within a wave are quarantined and a follow-up wave supersedes the baseline
+    -- (stg_registry__employment_status is tested unique on person_id x iso_year x iso_week, and
+    -- dbt build runs that test before this model). So no GROUP BY here: it was the largest step
+    -- of this model (a hash aggregate over every coded week on a string key). Rows without a code
+    -- (NULL or blank) are dropped: a week without a code is self-supporting whether or not it
+    -- has a row.
+    select person_id, iso_year, iso_week, nullif(trim(benefit_code), '') as benefit_code
     from {{ ref('stg_registry__employment_status') }}
     where person_id is not null
         and iso_year is not null
         and iso_week between 1 and 53
         and nullif(trim(benefit_code), '') is not null
-    group by person_id, iso_year, iso_week
 ),
 
 status_valid as (

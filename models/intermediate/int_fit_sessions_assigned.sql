@@ -21,6 +21,27 @@ case_anchor as (
     group by s.case_id, s.person_id
 ),
 
+course_cases as (
+    -- The course's case per experiment x person x period x respondent|instrument: the case with
+    -- the earliest anchor (ties: lowest case_id) among the cases anchored in the period that have
+    -- sessions for that respondent|instrument. Chosen on one row per case and stratum, before
+    -- the sessions are joined (ranking every session row was the largest step of this model).
+    select
+        p.experiment_id,
+        p.person_id,
+        p.period,
+        cs.stratum,
+        arg_min(a.case_id, (a.anchor_date, a.case_id)) as case_id
+    from (select distinct case_id, person_id, stratum from sessions) as cs
+    inner join case_anchor as a
+        on a.case_id = cs.case_id and a.person_id = cs.person_id
+    inner join {{ ref('int_person_periods') }} as p
+        on p.person_id = cs.person_id
+        and a.anchor_date >= p.window_start
+        and a.anchor_date < p.at_risk_end
+    group by p.experiment_id, p.person_id, p.period, cs.stratum
+),
+
 anchored as (
     select
         p.experiment_id,
@@ -42,25 +63,22 @@ anchored as (
         s.reliable_change_rule,
         s.alliance_cutoff,
         s.is_clinical,
-        s.is_below_alliance_cutoff,
-        dense_rank() over (
-            partition by p.experiment_id, p.person_id, p.period, s.stratum
-            order by a.anchor_date, s.case_id
-        ) as case_rank
-    from sessions as s
-    inner join case_anchor as a
-        on a.case_id = s.case_id and a.person_id = s.person_id
+        s.is_below_alliance_cutoff
+    from course_cases as c
     inner join {{ ref('int_person_periods') }} as p
-        on p.person_id = s.person_id
-        and a.anchor_date >= p.window_start
-        and a.anchor_date < p.at_risk_end
+        on p.experiment_id = c.experiment_id
+        and p.person_id = c.person_id
+        and p.period = c.period
+    inner join sessions as s
+        on s.case_id = c.case_id
+        and s.person_id = c.person_id
+        and s.stratum = c.stratum
 )
 
 select
-    * exclude (case_rank),
+    *,
     row_number() over (
         partition by experiment_id, person_id, period, stratum
         order by session_date, session_in_case
     ) as session_number
 from anchored
-where case_rank = 1
