@@ -57,17 +57,35 @@ def load_notebook(params: dict, qmd: Path = QMD) -> nbformat.NotebookNode:
     return nb
 
 
-# pandoc's --embed-resources pass scans the whole HTML; on the 4.6 MB plotly.js that takes ~10 s
-# per report. The script goes through pandoc as this placeholder and is put back afterwards.
+# pandoc's --embed-resources pass parses the whole HTML and writes it out again; on the 4.6 MB
+# plotly.js that takes ~10 s per report, and the chart fragments are a large part of the rest.
+# Such outputs go through pandoc as a placeholder and are put back afterwards (pandoc writes raw
+# HTML verbatim). Only outputs that pandoc would return unchanged qualify: an inline script, and
+# a plotly chart (tags whose attributes need no escaping around one inline script: the pass
+# re-escapes text between tags, e.g. '"' -> '&quot;', but never a script's body). Every other
+# fragment still goes through pandoc, so anything that ever links an image, stylesheet or script
+# is embedded as before and the report stays offline.
 BIG_SCRIPT = 200_000
+CHART_HEAD = re.compile(r'<div class="frv plot" data-chart="\w+"><div style="[^"&<>\']*">\s*'
+                        r'<div id="chart-\d+" class="plotly-graph-div" style="[^"&<>\']*"></div>\s*<script>')
+CHART_TAIL = re.compile(r"</script>\s*</div></div>\Z")
 PLACEHOLDER = '<script type="text/javascript" data-frieval-inline="{k}"></script>'
+PLACEHOLDER_RE = re.compile(re.escape(PLACEHOLDER).replace(r"\{k\}", "[0-9]+"))
+
+
+def _set_aside(text: str) -> bool:
+    if len(text) > BIG_SCRIPT and text.startswith("<script") and text.count("<script") == 1 and \
+            text.rstrip().endswith("</script>"):
+        return True  # plotly.js: one inline script without src
+    head, tail = CHART_HEAD.match(text), CHART_TAIL.search(text)
+    return head is not None and tail is not None and "script" not in text[head.end():tail.start()]
 
 
 def html_only(nb: nbformat.NotebookNode, what: str, big: dict | None = None) -> nbformat.NotebookNode:
     """Keep what the reader sees (echo: false): each HTML output becomes a raw HTML cell.
 
-    With `big` (a dict), inline scripts larger than BIG_SCRIPT are replaced by placeholders and
-    stored in it (see pandoc_convert)."""
+    With `big` (a dict), outputs pandoc need not see (_set_aside) are replaced by placeholders
+    and stored in it (see pandoc_convert)."""
     out = nbformat.v4.new_notebook()
     out.metadata = nb.metadata
     for cell in nb.cells:
@@ -82,8 +100,7 @@ def html_only(nb: nbformat.NotebookNode, what: str, big: dict | None = None) -> 
             data = o.get("data", {})
             if "text/html" in data:
                 text = data["text/html"]
-                if big is not None and len(text) > BIG_SCRIPT and text.startswith("<script") and \
-                        text.count("<script") == 1 and text.rstrip().endswith("</script>"):
+                if big is not None and _set_aside(text):
                     key = PLACEHOLDER.format(k=len(big))
                     big[key] = text
                     text = key
@@ -157,11 +174,17 @@ def pandoc_convert(nb: nbformat.NotebookNode, out_html: Path, title: str, lang: 
         if proc.returncode != 0:
             raise FrievalError(f"pandoc failed for {out_html.name}: {proc.stderr.strip().splitlines()[-1:]}")
     if big:
+        # One pass over pandoc's output: a fragment put back is never searched for placeholders.
         page = out_html.read_text(encoding="utf-8")
-        for key, script in big.items():
-            if page.count(key) != 1:
-                raise FrievalError(f"{out_html.name}: placeholder for an inline script not found once in pandoc output")
-            page = page.replace(key, script)
+        found = []
+
+        def put_back(m):
+            found.append(m.group(0))
+            return big.get(m.group(0), m.group(0))
+
+        page = PLACEHOLDER_RE.sub(put_back, page)
+        if sorted(found) != sorted(big):
+            raise FrievalError(f"{out_html.name}: placeholder for a set-aside fragment not found once in pandoc output")
         out_html.write_text(page, encoding="utf-8")
 
 
