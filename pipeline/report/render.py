@@ -4,7 +4,7 @@ With Quarto on PATH: `quarto render` with the parameters in a YAML file (pitfall
 project venv's Python, each render in its own folder with an explicit output name).
 Without Quarto (the default here and in CI): the same .qmd is read with jupytext (R Markdown
 chunk syntax), the parameters are injected after the `tags: [parameters]` cell as papermill does,
-the notebook is executed by nbclient (one kernel reused for all reports of a build), and the
+the notebook is executed by nbclient (one kernel per core, each reused for several reports), and the
 executed notebook's HTML outputs are converted by pandoc into one self-contained HTML file.
 """
 
@@ -27,6 +27,7 @@ from ..paths import PROJECT_ROOT, REPORTS_SRC_DIR
 
 QMD = REPORTS_SRC_DIR / "network_report.qmd"
 PARAMS_TAG = "#| tags: [parameters]"
+WARM_UP = "import pipeline.report.view"
 
 
 @dataclass
@@ -57,17 +58,35 @@ def load_notebook(params: dict, qmd: Path = QMD) -> nbformat.NotebookNode:
     return nb
 
 
-# pandoc's --embed-resources pass scans the whole HTML; on the 4.6 MB plotly.js that takes ~10 s
-# per report. The script goes through pandoc as this placeholder and is put back afterwards.
+# pandoc's --embed-resources pass parses the whole HTML and writes it out again; on the 4.6 MB
+# plotly.js that takes ~10 s per report, and the chart fragments are a large part of the rest.
+# Such outputs go through pandoc as a placeholder and are put back afterwards (pandoc writes raw
+# HTML verbatim). Only outputs that pandoc would return unchanged qualify: an inline script, and
+# a plotly chart (tags whose attributes need no escaping around one inline script: the pass
+# re-escapes text between tags, e.g. '"' -> '&quot;', but never a script's body). Every other
+# fragment still goes through pandoc, so anything that ever links an image, stylesheet or script
+# is embedded as before and the report stays offline.
 BIG_SCRIPT = 200_000
+CHART_HEAD = re.compile(r'<div class="frv plot" data-chart="\w+"><div style="[^"&<>\']*">\s*'
+                        r'<div id="chart-\d+" class="plotly-graph-div" style="[^"&<>\']*"></div>\s*<script>')
+CHART_TAIL = re.compile(r"</script>\s*</div></div>\Z")
 PLACEHOLDER = '<script type="text/javascript" data-frieval-inline="{k}"></script>'
+PLACEHOLDER_RE = re.compile(re.escape(PLACEHOLDER).replace(r"\{k\}", "[0-9]+"))
+
+
+def _set_aside(text: str) -> bool:
+    if len(text) > BIG_SCRIPT and text.startswith("<script") and text.count("<script") == 1 and \
+            text.rstrip().endswith("</script>"):
+        return True  # plotly.js: one inline script without src
+    head, tail = CHART_HEAD.match(text), CHART_TAIL.search(text)
+    return head is not None and tail is not None and "script" not in text[head.end():tail.start()]
 
 
 def html_only(nb: nbformat.NotebookNode, what: str, big: dict | None = None) -> nbformat.NotebookNode:
     """Keep what the reader sees (echo: false): each HTML output becomes a raw HTML cell.
 
-    With `big` (a dict), inline scripts larger than BIG_SCRIPT are replaced by placeholders and
-    stored in it (see pandoc_convert)."""
+    With `big` (a dict), outputs pandoc need not see (_set_aside) are replaced by placeholders
+    and stored in it (see pandoc_convert)."""
     out = nbformat.v4.new_notebook()
     out.metadata = nb.metadata
     for cell in nb.cells:
@@ -82,8 +101,7 @@ def html_only(nb: nbformat.NotebookNode, what: str, big: dict | None = None) -> 
             data = o.get("data", {})
             if "text/html" in data:
                 text = data["text/html"]
-                if big is not None and len(text) > BIG_SCRIPT and text.startswith("<script") and \
-                        text.count("<script") == 1 and text.rstrip().endswith("</script>"):
+                if big is not None and _set_aside(text):
                     key = PLACEHOLDER.format(k=len(big))
                     big[key] = text
                     text = key
@@ -111,8 +129,30 @@ class FallbackRenderer:
         # instead of the user's terminal; cell errors still arrive through the kernel protocol.
         self.log = tempfile.NamedTemporaryFile(prefix="frieval-kernel-", suffix=".log", delete=False)
         self.km.start_kernel(env=env, cwd=str(PROJECT_ROOT), stderr=self.log, stdout=self.log)
+        # The report's imports (pandas, plotly: ~1.5 s) start now, while the caller computes the
+        # report data and dbt writes the docs; the first notebook finds them loaded. Its output is
+        # unaffected: the notebook imports the same modules, which Python then takes from its cache.
+        self._warm = self.km.client()
+        self._warm.start_channels()
+        self._warm_id = self._warm.execute(WARM_UP, silent=True, store_history=False)
+
+    def _await_warm_up(self):
+        if self._warm is None:
+            return
+        kc, self._warm = self._warm, None
+        try:
+            deadline = time.monotonic() + self.timeout
+            while time.monotonic() < deadline:
+                reply = kc.get_shell_msg(timeout=max(0.1, deadline - time.monotonic()))
+                if reply["parent_header"].get("msg_id") == self._warm_id:
+                    break  # a failed import fails the report's own first cell, with its message
+        finally:
+            kc.stop_channels()
 
     def close(self):
+        if self._warm is not None:
+            self._warm.stop_channels()
+            self._warm = None
         if self.km.has_kernel:
             self.km.shutdown_kernel(now=True)
         self.log.close()
@@ -129,6 +169,7 @@ class FallbackRenderer:
         from nbclient import NotebookClient
         from nbclient.exceptions import CellExecutionError
 
+        self._await_warm_up()
         nb = load_notebook(params)
         client = NotebookClient(nb, km=self.km, timeout=self.timeout, allow_errors=False)
         try:
@@ -157,11 +198,17 @@ def pandoc_convert(nb: nbformat.NotebookNode, out_html: Path, title: str, lang: 
         if proc.returncode != 0:
             raise FrievalError(f"pandoc failed for {out_html.name}: {proc.stderr.strip().splitlines()[-1:]}")
     if big:
+        # One pass over pandoc's output: a fragment put back is never searched for placeholders.
         page = out_html.read_text(encoding="utf-8")
-        for key, script in big.items():
-            if page.count(key) != 1:
-                raise FrievalError(f"{out_html.name}: placeholder for an inline script not found once in pandoc output")
-            page = page.replace(key, script)
+        found = []
+
+        def put_back(m):
+            found.append(m.group(0))
+            return big.get(m.group(0), m.group(0))
+
+        page = PLACEHOLDER_RE.sub(put_back, page)
+        if sorted(found) != sorted(big):
+            raise FrievalError(f"{out_html.name}: placeholder for a set-aside fragment not found once in pandoc output")
         out_html.write_text(page, encoding="utf-8")
 
 
@@ -185,40 +232,105 @@ def quarto_render(params: dict, out_html: Path, title: str, lang: str) -> None:
         shutil.move(str(work / "report.html"), out_html)
 
 
-def render_all(jobs: list[dict], out_dir: Path, progress_task=None) -> list[Rendered]:
+def kernels_for(n_jobs: int) -> int:
+    """Kernels to execute n_jobs reports: one per core, at most MAX_KERNELS (each costs ~1.5 s of
+    imports and ~250 MB), never more than there are reports."""
+    return max(1, min(n_jobs, MAX_KERNELS, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                      else os.cpu_count() or 1))
+
+
+MAX_KERNELS = 4
+
+
+def start_renderers(n: int) -> list:
+    """n warmed-up kernels for render_all (none with Quarto, which runs its own). Start them early:
+    their imports then overlap the caller's other work."""
+    if renderer_name() == "quarto":
+        return []
+    out = []
+    try:
+        for _ in range(n):
+            out.append(FallbackRenderer())
+    except BaseException:
+        for r in out:
+            r.close()
+        raise
+    return out
+
+
+def render_all(jobs: list[dict], out_dir: Path, progress_task=None, renderers: list | None = None) -> list[Rendered]:
     """jobs: dicts with network_id, lang, data_dir, title. Writes out_dir/<network_id>.html.
 
-    In the fallback, pandoc converts one report in a worker thread while the kernel executes the
-    next: the two are separate processes, so a second core shortens the reports stage."""
+    In the fallback, each kernel (renderers, from start_renderers; closed here) executes reports
+    from a shared queue in its own thread, and pandoc converts each executed report in a worker
+    thread: kernels and pandoc are separate processes, so every core shortens the reports stage.
+    A report's bytes do not depend on which kernel executed it (each notebook builds its own
+    NetworkView; chart ids are numbered per view)."""
+    import queue
+    import threading
     from concurrent.futures import ThreadPoolExecutor
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    done: list[Rendered] = []
     name = renderer_name()
-    fallback = None if name == "quarto" else FallbackRenderer()
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="frieval-pandoc")
-    pending = []
-    try:
+    if name == "quarto":
+        done: list[Rendered] = []
         for job in jobs:
             start = time.perf_counter()
             out_html = out_dir / f"{job['network_id']}.html"
-            params = {"network_id": job["network_id"], "lang": job["lang"], "data_dir": str(job["data_dir"]),
-                      "renderer": name}
-            if fallback is None:
-                quarto_render(params, out_html, job["title"], job["lang"])
-                done.append(Rendered(out_html, time.perf_counter() - start, name))
-                if progress_task is not None:
-                    progress_task.advance(1)
-                continue
-            args = fallback.execute(params, out_html, job["title"], job["lang"])
-            pending.append((pool.submit(pandoc_convert, *args), out_html, start))
+            quarto_render(_params(job, name), out_html, job["title"], job["lang"])
+            done.append(Rendered(out_html, time.perf_counter() - start, name))
             if progress_task is not None:
                 progress_task.advance(1)
-        for future, out_html, start in pending:
+        return done
+    if renderers is None:
+        renderers = start_renderers(kernels_for(len(jobs)))
+    todo: queue.Queue = queue.Queue()
+    for i, job in enumerate(jobs):
+        todo.put((i, job))
+    results: dict = {}  # job index -> (pandoc future, out_html, start)
+    errors: list = []
+    lock = threading.Lock()
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="frieval-pandoc")
+
+    def work(renderer):
+        while not errors:
+            try:
+                i, job = todo.get_nowait()
+            except queue.Empty:
+                return
+            start = time.perf_counter()
+            out_html = out_dir / f"{job['network_id']}.html"
+            try:
+                args = renderer.execute(_params(job, name), out_html, job["title"], job["lang"])
+            except BaseException as err:  # noqa: BLE001 - re-raised in the caller's thread
+                errors.append((i, err))
+                return
+            with lock:
+                results[i] = (pool.submit(pandoc_convert, *args), out_html, start)
+                if progress_task is not None:
+                    progress_task.advance(1)
+
+    try:
+        threads = [threading.Thread(target=work, args=(r,), name=f"frieval-kernel-{k}")
+                   for k, r in enumerate(renderers)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        if errors:
+            raise min(errors, key=lambda e: e[0])[1]  # the first report in job order that failed
+        done = []
+        for i in range(len(jobs)):
+            future, out_html, start = results[i]
             future.result()  # re-raises a conversion's FrievalError here
             done.append(Rendered(out_html, time.perf_counter() - start, name))
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
-        if fallback is not None:
-            fallback.close()
+        for r in renderers:
+            r.close()
     return done
+
+
+def _params(job: dict, name: str) -> dict:
+    return {"network_id": job["network_id"], "lang": job["lang"], "data_dir": str(job["data_dir"]),
+            "renderer": name}
