@@ -83,6 +83,17 @@ class _Warehouse:
         self.con.close()
 
 
+
+def _stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The rows of frames, one after the other. An empty frame adds only its columns: pandas is
+    deprecating the rule that empty frames do not decide the result's dtypes, so they are left
+    out of the concat and their columns added back (the same result as today, without warnings)."""
+    columns = list(dict.fromkeys(c for f in frames for c in f.columns))
+    rows = [f for f in frames if len(f)]
+    if not rows:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(rows, ignore_index=True).reindex(columns=columns)
+
 def _catalogue(wh: _Warehouse, name: str) -> pd.DataFrame:
     """Catalogue tables live in seeds.<name>; a marts.dim_<name> is preferred when it exists."""
     for cand in (f"marts.dim_{name}", f"seeds.{name}"):
@@ -132,8 +143,7 @@ def _compute(wh: _Warehouse, T: int) -> ReportData:
     panel = _panel(indicators, experiments, measures, effects, counts, cell_values, T)
     exp_table = _experiments(experiments, networks, periods, effects, panel)
     pt_nodes, pt_edges, pt_links = programme_theory(nodes, edges, panel, experiments)
-    series = pd.concat([km_series, _fct_series(wh, T, supp), _value_charts(cell_values, measures)],
-                       ignore_index=True)
+    series = _stack([km_series, _fct_series(wh, T, supp), _value_charts(cell_values, measures)])
     methods = _methods(effects, panel, experiments, T)
     quality_files, quality_reasons, absent, inputs = quality(wh)
     supp_table = _suppression_summary(counts, panel, supp, experiments)
