@@ -135,8 +135,8 @@ def synth(n: int, data: Path, seed: int, logs: Path) -> dict:
 
     done = data / "truth.json"
     # reuse only extracts of this size from this generator (a new version writes other data)
-    if done.exists() and json.loads(done.read_text()).get("persons") == n \
-            and json.loads(done.read_text()).get("generator_version") == GENERATOR_VERSION:
+    truth = json.loads(done.read_text()) if done.exists() else {}
+    if truth.get("persons") == n and truth.get("generator_version") == GENERATOR_VERSION:
         return {"reused": True}
     cmd = [PY, "-c", "import sys; from pipeline.cli import main; sys.exit(main())", "synth", "--out", str(data), "--persons", str(n), "--seed", str(seed)]
     r = run_measured(cmd, logs / f"synth-{n}.log")
