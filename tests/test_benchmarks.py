@@ -28,3 +28,24 @@ def test_regressions_name_the_stage_or_node_over_its_budget_and_nothing_else():
     assert found[0].startswith("stage dbt_build: 200.0 s, baseline 100.0 s")
     assert any(f.startswith("dbt node model.frieval.slow: 80.0 s, baseline 30.0 s") for f in found)
     assert any(f.startswith("dbt node test.frieval.new: 3.0 s, new node") for f in found)
+
+
+def test_bound_takes_every_extract_tables_natural_key_from_its_staging_model():
+    from benchmarks.bound import natural_keys
+    from pipeline.ingest import CONTRACT
+
+    keys = natural_keys()
+    assert set(keys) == set(CONTRACT)
+    assert keys["employment_status"] == ["person_id", "iso_year", "iso_week"]
+    for table, key in keys.items():
+        assert key and set(key) <= set(CONTRACT[table]), table
+
+
+def test_bound_summary_adds_key_checks_and_writes_and_sets_them_against_the_target():
+    from benchmarks.bound import summary
+
+    s = summary(3.0, {"a": {"key_check_seconds": 10.0, "write_seconds": 12.0},
+                      "b": {"key_check_seconds": 2.0, "write_seconds": 3.0}})
+    assert s["bound_seconds"] == 27.0
+    assert s["bound_over_floor"] == 9.0
+    assert s["data_budget_seconds"] == 9.0 and s["target_seconds"] == 39.0
