@@ -1,5 +1,11 @@
 -- One row per experiment x person x period x measure_code x stratum: the union of the measure
 -- models, which all have exactly the columns below.
+-- A view, not a table: it only stacks six tables, and its readers (fct_indicator_values, the
+-- data tests, the effects, the report's survival curves) aggregate or filter it, which costs the
+-- same on the view. Writing the stack cost 14 s at 1M persons (28 M rows) for nothing
+-- (docs/benchmarks.md, issue 6). DuckDB stores the view's SQL without the catalog name, so the
+-- warehouse still works when the file is copied or renamed.
+{{ config(materialized='view') }}
 {%- set measure_models = [
     'int_admissions_measures',
     'int_employment_measures',
