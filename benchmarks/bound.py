@@ -11,7 +11,7 @@ statement and nothing of frieval's:
 
 - key check: per extract table, one GROUP BY over its natural key (both waves) keeping the keys
   that occur more than once. The contract quarantines duplicate, conflicting and superseded rows
-  (docs/data-contract.md "Row status"), so every key has to be compared with every other; the
+  (docs/data-contract.md "Natural keys and wave precedence"), so every key has to be compared with every other; the
   natural keys are read from the staging models (models/staging/base_registry__*.sql), so the
   bound follows them;
 - write: per extract table, one CREATE TABLE AS SELECT * of the Parquet files into an on-disk
