@@ -11,9 +11,9 @@ statement and nothing of frieval's:
 
 - key check: per extract table, one GROUP BY over its natural key (both waves) keeping the keys
   that occur more than once. The contract quarantines duplicate, conflicting and superseded rows
-  (docs/data-contract.md "Natural keys and wave precedence"), so every key has to be compared with every other; the
-  natural keys are read from the staging models (models/staging/base_registry__*.sql), so the
-  bound follows them;
+  (docs/data-contract.md "Natural keys and wave precedence"), so every key has to be compared
+  with every other; the natural keys are read from the staging models
+  (models/staging/base_registry__*.sql), so the bound follows them;
 - write: per extract table, one CREATE TABLE AS SELECT * of the Parquet files into an on-disk
   DuckDB file: the single copy of the staged rows that the measures, the data tests and the
   quarantine count read (without it each of them would redo the staging from the files).
