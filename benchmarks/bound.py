@@ -32,7 +32,6 @@ import glob
 import json
 import os
 import re
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -125,10 +124,12 @@ def markdown(res: dict) -> str:
 def bound_for(data: Path, work: Path, logs: Path) -> dict:
     r: dict = {"data": str(data)}
     truth = data / "truth.json"
-    t = json.loads(truth.read_text()) if truth.exists() else {}
-    r["persons"], r["generator_version"] = t.get("persons"), t.get("generator_version")
+    if not truth.exists():
+        raise SystemExit(f"{data}: no truth.json (the bound takes extract folders written by frieval synth)")
+    t = json.loads(truth.read_text())
+    r["persons"], r["generator_version"] = t["persons"], t.get("generator_version")
     print(f"[{data.name}] floor", flush=True)
-    r["floor"] = floor(data, logs, r["persons"] or 0)
+    r["floor"] = floor(data, logs, r["persons"])
     print(f"[{data.name}] key checks and writes", flush=True)
     r["tables"] = measure(data, work / "db")
     r["rows"] = sum(t["rows"] for t in r["tables"].values())
@@ -152,8 +153,7 @@ def main(argv=None) -> int:
            "sizes": {}}
     for data in args.data:
         r = bound_for(data.resolve(), work, logs)
-        res["sizes"][str(r["persons"] or data.name)] = r
-    shutil.rmtree(work / "db", ignore_errors=True)
+        res["sizes"][str(r["persons"])] = r
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "bound.json").write_text(json.dumps(res, indent=1) + "\n")
     (args.out / "bound.md").write_text(markdown(res))
